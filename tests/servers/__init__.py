@@ -1,0 +1,1 @@
+"""Tests of wsnb.servers, one file per module."""

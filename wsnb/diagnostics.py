@@ -1,0 +1,77 @@
+"""What a browser hides on purpose: why a connection failed, and the frames.
+
+These are wsnb extras, not part of the WebSocket standard.
+
+A browser's ``error`` event says nothing, and the ``close`` event after a
+failure always says 1006: a page must not learn whether a host refused the
+connection, answered 403 or spoke bad TLS, because a hostile page could map
+a private network that way. A notebook on your own machine has no such
+concern, so wsnb keeps the reason in ``WebSocket.failure``, readable after the
+error event. Code that must also run in a browser should not rely on it.
+
+The WebSocket API also hides the protocol's control frames (ping, pong,
+close). ``WebSocket.frames`` records close frames always, and every frame
+when the socket is made with ``record_frames=True``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["Failure", "FrameRecord"]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a connection failed (a wsnb extra; browsers hide this).
+
+    Attributes:
+        kind: A short stable name: ``"refused"``, ``"dns"``, ``"timeout"``,
+            ``"tls"``, ``"http-status"``, ``"handshake"``, ``"subprotocol"``,
+            ``"extension"``, ``"invalid-utf8"``, ``"protocol-error"``,
+            ``"message-too-big"``, ``"connection-lost"``,
+            ``"closed-while-connecting"`` or ``"network"``.
+        message: One sentence for a person.
+        status: The HTTP status for ``"http-status"``, else None.
+        close_code: The close code wsnb's end sent when it failed the
+            connection (1002, 1007, 1009 ...), else None. The script still
+            sees 1006, as the standard requires.
+        exception: The underlying exception, for debugging.
+    """
+
+    kind: str
+    message: str
+    status: int | None = None
+    close_code: int | None = None
+    exception: BaseException | None = field(default=None, repr=False, compare=False)
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.message}"
+
+
+@dataclass(frozen=True)
+class FrameRecord:
+    """One WebSocket frame as it crossed the wire (a wsnb extra).
+
+    Attributes:
+        direction: ``"sent"`` or ``"received"``.
+        opcode: ``"text"``, ``"binary"``, ``"continuation"``, ``"ping"``,
+            ``"pong"`` or ``"close"``.
+        size: Payload length in bytes (after decompression).
+        fin: Whether this frame ends its message.
+        code: For a close frame, its code (1005 when it had none).
+        reason: For a close frame, its reason.
+    """
+
+    direction: str
+    opcode: str
+    size: int
+    fin: bool = True
+    code: int | None = None
+    reason: str | None = None
+
+    def __str__(self) -> str:
+        arrow = ">" if self.direction == "sent" else "<"
+        if self.opcode == "close":
+            return f"{arrow} close {self.code} {self.reason!r}"
+        return f"{arrow} {self.opcode} {self.size} B{'' if self.fin else ' (fragment)'}"

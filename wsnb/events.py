@@ -1,0 +1,724 @@
+"""Events and the EventTarget that dispatches them, as the DOM defines them.
+
+``Event``, ``MessageEvent`` and ``CloseEvent`` carry the same attributes as
+their browser namesakes; the error event is a plain ``Event`` whose type is
+``"error"``. ``EventTarget`` implements ``addEventListener``,
+``removeEventListener`` and ``dispatchEvent`` with the DOM's rules:
+
+- listeners run in the order they were added; adding the same callback twice
+  for the same type (and capture flag) adds it once;
+- an ``on<type>`` handler is a listener too, placed where it was first set
+  (setting it to ``None`` removes it; setting it again appends it anew);
+- a listener removed during dispatch does not run; one added during
+  dispatch waits for the next event;
+- an exception in one listener is reported (to the ``wsnb`` logger, as a
+  browser reports it to its console) and the others still run.
+
+Beyond the DOM, clearly marked as wsnb extras: ``await target.wait_for(type)``
+and ``target.block_until(type)`` wait for an event without sleeping, and a
+handler written as ``async def`` is run as a task on the target's loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any, Callable, ClassVar
+
+from . import loop as _loop
+
+__all__ = [
+    "CloseEvent",
+    "Event",
+    "EventHandler",
+    "EventRecorder",
+    "EventTarget",
+    "MessageEvent",
+    "SocketClosed",
+]
+
+logger = logging.getLogger("wsnb")
+
+_TIME_ORIGIN = time.monotonic()
+
+
+class SocketClosed(ConnectionError):
+    """Raised by the waiting helpers when the target closed first (a wsnb extra).
+
+    ``await ws.wait_for("open")`` on a socket whose connection failed raises
+    it instead of waiting forever. ``event`` is the CloseEvent that ended it.
+    """
+
+    def __init__(self, waited_for: str, event: CloseEvent) -> None:
+        super().__init__(waited_for, event)
+        self.waited_for = waited_for
+        self.event = event
+
+    def __str__(self) -> str:
+        return (
+            f"the connection closed (code {self.event.code}) before "
+            f"any {self.waited_for!r} event"
+        )
+
+
+class Event:
+    """An event: something that happened to an EventTarget.
+
+    Follows the DOM ``Event`` interface (https://dom.spec.whatwg.org/#event).
+    Events dispatched by wsnb have ``isTrusted == True``; events you create
+    yourself and pass to ``dispatchEvent`` have ``isTrusted == False``.
+
+    Args:
+        type: The event's type, such as ``"open"``.
+        bubbles: Kept for the DOM's sake; a WebSocket has no parent, so
+            nothing bubbles.
+        cancelable: Whether ``preventDefault()`` has an effect.
+    """
+
+    __slots__ = (
+        "_type",
+        "_bubbles",
+        "_cancelable",
+        "_target",
+        "_current_target",
+        "_time_stamp",
+        "_trusted",
+        "_canceled",
+        "_stop",
+        "_stop_immediate",
+    )
+
+    def __init__(self, type: str, *, bubbles: bool = False, cancelable: bool = False) -> None:
+        if not isinstance(type, str):
+            raise TypeError(f"event type must be a str, not {type.__class__.__name__}")
+        self._type = type
+        self._bubbles = bubbles
+        self._cancelable = cancelable
+        self._target: EventTarget | None = None
+        self._current_target: EventTarget | None = None
+        self._time_stamp = (time.monotonic() - _TIME_ORIGIN) * 1000.0
+        self._trusted = False
+        self._canceled = False
+        self._stop = False
+        self._stop_immediate = False
+
+    NONE: ClassVar[int] = 0
+    CAPTURING_PHASE: ClassVar[int] = 1
+    AT_TARGET: ClassVar[int] = 2
+    BUBBLING_PHASE: ClassVar[int] = 3
+
+    @property
+    def type(self) -> str:
+        """The event's type, such as ``"message"``."""
+        return self._type
+
+    @property
+    def target(self) -> EventTarget | None:
+        """The object the event was dispatched to (None before dispatch)."""
+        return self._target
+
+    @property
+    def currentTarget(self) -> EventTarget | None:  # noqa: N802 - DOM name
+        """The object whose listeners are running now (None outside dispatch)."""
+        return self._current_target
+
+    @property
+    def eventPhase(self) -> int:  # noqa: N802
+        """``AT_TARGET`` while dispatching, ``NONE`` otherwise."""
+        return self.AT_TARGET if self._current_target is not None else self.NONE
+
+    @property
+    def bubbles(self) -> bool:
+        """Whether the event bubbles (always False for WebSocket events)."""
+        return self._bubbles
+
+    @property
+    def cancelable(self) -> bool:
+        """Whether ``preventDefault()`` has an effect (False for WebSocket events)."""
+        return self._cancelable
+
+    @property
+    def defaultPrevented(self) -> bool:  # noqa: N802
+        """True once a listener called ``preventDefault()`` on a cancelable event."""
+        return self._canceled
+
+    @property
+    def isTrusted(self) -> bool:  # noqa: N802
+        """True for events wsnb dispatched, False for events a script created."""
+        return self._trusted
+
+    @property
+    def timeStamp(self) -> float:  # noqa: N802
+        """Milliseconds since wsnb was imported, when the event was created."""
+        return self._time_stamp
+
+    def preventDefault(self) -> None:  # noqa: N802
+        """Cancel the event, if it is cancelable (WebSocket events are not)."""
+        if self._cancelable:
+            self._canceled = True
+
+    def stopPropagation(self) -> None:  # noqa: N802
+        """Stop propagation to other targets (a WebSocket has none)."""
+        self._stop = True
+
+    def stopImmediatePropagation(self) -> None:  # noqa: N802
+        """Stop the remaining listeners on this target from running."""
+        self._stop = True
+        self._stop_immediate = True
+
+    def composedPath(self) -> list[EventTarget]:  # noqa: N802
+        """The targets the event travels through: just the current target."""
+        return [self._current_target] if self._current_target is not None else []
+
+    def _fields(self) -> str:
+        return f"type={self._type!r}"
+
+    def __repr__(self) -> str:
+        # Volatile fields (timeStamp, target) stay out so that printing an
+        # event gives the same text on every run.
+        return f"{self.__class__.__name__}({self._fields()})"
+
+
+class MessageEvent(Event):
+    """A message received on a WebSocket (https://html.spec.whatwg.org/#messageevent).
+
+    Args:
+        type: Usually ``"message"``.
+        data: A ``str`` for a text message; for a binary message a
+            ``wsnb.Blob`` when ``binaryType`` is ``"blob"`` or ``bytes``
+            when it is ``"arraybuffer"``.
+        origin: The origin of the WebSocket's URL, such as
+            ``"ws://127.0.0.1:8765"``.
+        lastEventId: Always ``""`` for WebSocket messages (it exists for
+            server-sent events).
+        source: Always None for WebSocket messages.
+        ports: Always empty for WebSocket messages.
+    """
+
+    __slots__ = ("_data", "_origin", "_last_event_id", "_source", "_ports")
+
+    def __init__(
+        self,
+        type: str,
+        *,
+        data: Any = None,
+        origin: str = "",
+        lastEventId: str = "",  # noqa: N803 - DOM name
+        source: Any = None,
+        ports: Any = (),
+        bubbles: bool = False,
+        cancelable: bool = False,
+    ) -> None:
+        super().__init__(type, bubbles=bubbles, cancelable=cancelable)
+        self._data = data
+        self._origin = origin
+        self._last_event_id = lastEventId
+        self._source = source
+        self._ports = tuple(ports)
+
+    @property
+    def data(self) -> Any:
+        """The message: ``str``, ``wsnb.Blob`` or ``bytes`` (see binaryType)."""
+        return self._data
+
+    @property
+    def origin(self) -> str:
+        """The origin of the URL the message came from."""
+        return self._origin
+
+    @property
+    def lastEventId(self) -> str:  # noqa: N802
+        """Always ``""`` for WebSocket messages."""
+        return self._last_event_id
+
+    @property
+    def source(self) -> Any:
+        """Always None for WebSocket messages."""
+        return self._source
+
+    @property
+    def ports(self) -> list[Any]:
+        """Always ``[]`` for WebSocket messages (a new list on each read)."""
+        return list(self._ports)
+
+    def _fields(self) -> str:
+        return f"type={self._type!r}, data={_preview(self._data)}, origin={self._origin!r}"
+
+
+class CloseEvent(Event):
+    """The end of a WebSocket connection (https://websockets.spec.whatwg.org/#the-closeevent-interface).
+
+    Args:
+        type: Usually ``"close"``.
+        wasClean: True when the closing handshake completed: both ends sent
+            a Close frame and the TCP connection ended in order.
+        code: The close code from the server's Close frame; 1005 when it
+            carried no code; 1006 when the connection failed or was lost.
+        reason: The reason text from the server's Close frame, or ``""``.
+    """
+
+    __slots__ = ("_was_clean", "_code", "_reason")
+
+    def __init__(
+        self,
+        type: str,
+        *,
+        wasClean: bool = False,  # noqa: N803 - DOM name
+        code: int = 0,
+        reason: str = "",
+        bubbles: bool = False,
+        cancelable: bool = False,
+    ) -> None:
+        super().__init__(type, bubbles=bubbles, cancelable=cancelable)
+        self._was_clean = bool(wasClean)
+        self._code = int(code)
+        self._reason = reason
+
+    @property
+    def wasClean(self) -> bool:  # noqa: N802
+        """Whether the closing handshake completed."""
+        return self._was_clean
+
+    @property
+    def code(self) -> int:
+        """The close code (see ``wsnb.CloseCode`` for what it means)."""
+        return self._code
+
+    @property
+    def reason(self) -> str:
+        """The close reason, ``""`` when there was none."""
+        return self._reason
+
+    def _fields(self) -> str:
+        return f"type={self._type!r}, code={self._code}, reason={self._reason!r}, wasClean={self._was_clean}"
+
+
+def _preview(data: Any) -> str:
+    if isinstance(data, str) and len(data) > 60:
+        return repr(data[:57] + "...")
+    if isinstance(data, (bytes, bytearray)) and len(data) > 32:
+        return repr(bytes(data[:29])) + f"... ({len(data)} bytes)"
+    return repr(data)
+
+
+Listener = Callable[[Any], Any]
+
+
+class _Entry:
+    """One listener in an EventTarget's list."""
+
+    __slots__ = ("callback", "capture", "once", "removed", "handler")
+
+    def __init__(self, callback: Any, capture: bool, once: bool, handler: bool = False) -> None:
+        self.callback = callback
+        self.capture = capture
+        self.once = once
+        self.removed = False
+        # True for the entry behind an on<type> attribute: its callback is
+        # looked up at dispatch time, so reassigning keeps the position.
+        self.handler = handler
+
+
+def _flatten(options: Any) -> tuple[bool, bool]:
+    """Return (capture, once) from an options argument (a bool or a dict)."""
+    if options is None:
+        return False, False
+    if isinstance(options, bool):
+        return options, False
+    if isinstance(options, dict):
+        unknown = set(options) - {"capture", "once", "passive"}
+        if unknown:
+            raise TypeError(f"unknown listener option(s): {', '.join(sorted(unknown))}")
+        return bool(options.get("capture", False)), bool(options.get("once", False))
+    raise TypeError(f"listener options must be a bool or a dict, not {options.__class__.__name__}")
+
+
+class EventTarget:
+    """An object that dispatches events to listeners, as the DOM's EventTarget.
+
+    Subclasses set ``_remembered_types`` to the types that happen at most once
+    (``open``, ``error``, ``close`` for a WebSocket), so that ``wait_for``
+    returns at once when that event already happened, and ``_final_type`` to
+    the type after which no other event can come.
+    """
+
+    _remembered_types: ClassVar[frozenset[str]] = frozenset()
+    _final_type: ClassVar[str | None] = None
+
+    def __init__(self) -> None:
+        self._listeners: dict[str, list[_Entry]] = {}
+        self._handler_entries: dict[str, _Entry] = {}
+        self._handler_values: dict[str, Any] = {}
+        self._seen: dict[str, Event] = {}
+        self._waiters: dict[str, list[asyncio.Future[Event]]] = {}
+        self._pending_tasks: set[asyncio.Task[Any]] = set()
+
+    # -- The DOM interface ---------------------------------------------------
+
+    def addEventListener(self, type: str, callback: Any, options: Any = None) -> None:  # noqa: N802
+        """Call ``callback(event)`` for every event of ``type``.
+
+        Args:
+            type: The event type, such as ``"message"``.
+            callback: A callable, or an object with a ``handleEvent``
+                method. None is ignored, as in the DOM.
+            options: ``True``/``False`` for capture, or a dict with
+                ``capture``, ``once`` (remove after the first call) and
+                ``passive`` (accepted and ignored).
+        """
+        if callback is None:
+            return
+        _check_callback(callback)
+        capture, once = _flatten(options)
+        entries = self._listeners.setdefault(type, [])
+        for entry in entries:
+            if not entry.handler and entry.callback is callback and entry.capture == capture:
+                return
+        entries.append(_Entry(callback, capture, once))
+
+    def removeEventListener(self, type: str, callback: Any, options: Any = None) -> None:  # noqa: N802
+        """Remove a listener added with the same type, callback and capture flag."""
+        capture, _ = _flatten(options)
+        entries = self._listeners.get(type)
+        if not entries:
+            return
+        for entry in entries:
+            if not entry.handler and entry.callback is callback and entry.capture == capture:
+                entry.removed = True
+                entries.remove(entry)
+                return
+
+    def dispatchEvent(self, event: Event) -> bool:  # noqa: N802
+        """Dispatch an event you created to this target's listeners, now.
+
+        Returns:
+            False if a listener called ``preventDefault()`` on a cancelable
+            event, True otherwise.
+
+        Raises:
+            InvalidStateError: If the event is being dispatched already.
+        """
+        from .exceptions import InvalidStateError
+
+        if not isinstance(event, Event):
+            raise TypeError(f"dispatchEvent() takes an Event, not {event.__class__.__name__}")
+        if event._current_target is not None:
+            raise InvalidStateError("the event is already being dispatched")
+        event._trusted = False
+        self._dispatch(event)
+        return not event._canceled
+
+    # -- on<type> attributes ------------------------------------------------
+
+    def _get_handler(self, type: str) -> Any:
+        return self._handler_values.get(type)
+
+    def _set_handler(self, type: str, value: Any) -> None:
+        if value is None:
+            self._handler_values.pop(type, None)
+            entry = self._handler_entries.pop(type, None)
+            if entry is not None:
+                entry.removed = True
+                self._listeners[type].remove(entry)
+            return
+        _check_callback(value, handler=True)
+        self._handler_values[type] = value
+        if type not in self._handler_entries:
+            entry = _Entry(None, False, False, handler=True)
+            self._handler_entries[type] = entry
+            self._listeners.setdefault(type, []).append(entry)
+
+    # -- Dispatch -----------------------------------------------------------
+
+    def _dispatch(self, event: Event) -> None:
+        """Run the listeners for ``event`` now, in order, reporting their exceptions."""
+        event._target = self
+        event._current_target = self
+        type = event._type
+        if type in self._remembered_types:
+            self._seen[type] = event
+        entries = self._listeners.get(type)
+        if entries:
+            for entry in tuple(entries):
+                if entry.removed:
+                    continue
+                if entry.once:
+                    entry.removed = True
+                    entries.remove(entry)
+                if entry.handler:
+                    callback = self._handler_values.get(type)
+                    if callback is None:
+                        continue
+                else:
+                    callback = entry.callback
+                try:
+                    if callable(callback):
+                        result = callback(event)
+                    else:
+                        result = callback.handleEvent(event)
+                    if result is not None and asyncio.iscoroutine(result):
+                        self._run_async_listener(result, type)
+                except Exception:
+                    logger.error("exception in %r listener of %r", type, self, exc_info=True)
+                if event._stop_immediate:
+                    break
+        event._current_target = None
+        self._wake_waiters(event)
+
+    def _run_async_listener(self, coro: Any, type: str) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._pending_tasks.add(task)
+
+        def done(task: asyncio.Task[Any]) -> None:
+            self._pending_tasks.discard(task)
+            if not task.cancelled() and task.exception() is not None:
+                logger.error(
+                    "exception in async %r listener of %r", type, self, exc_info=task.exception()
+                )
+
+        task.add_done_callback(done)
+
+    # -- Waiting (wsnb extras) ------------------------------------------------
+
+    def _wake_waiters(self, event: Event) -> None:
+        if not self._waiters:
+            return
+        waiters = self._waiters.pop(event._type, None)
+        if waiters:
+            for future in waiters:
+                if not future.done():
+                    future.set_result(event)
+        if event._type == self._final_type and self._waiters:
+            others, self._waiters = self._waiters, {}
+            for type, futures in others.items():
+                for future in futures:
+                    if not future.done():
+                        future.set_exception(SocketClosed(type, event))  # type: ignore[arg-type]
+
+    def _target_loop(self) -> asyncio.AbstractEventLoop | None:
+        """The loop this target's events are dispatched on (None: the caller's)."""
+        return None
+
+    async def _wait_here(self, type: str) -> Event:
+        seen = self._seen.get(type)
+        if seen is not None:
+            return seen
+        final = self._seen.get(self._final_type) if self._final_type else None
+        if final is not None:
+            raise SocketClosed(type, final)  # type: ignore[arg-type]
+        future: asyncio.Future[Event] = asyncio.get_running_loop().create_future()
+        self._waiters.setdefault(type, []).append(future)
+        try:
+            return await future
+        finally:
+            waiters = self._waiters.get(type)
+            if waiters and future in waiters:
+                waiters.remove(future)
+
+    async def wait_for(self, type: str, *, timeout: float | None = None) -> Event:
+        """Wait for the next event of ``type`` and return it (a wsnb extra).
+
+        An event that happens at most once (``open``, ``error``, ``close``
+        on a WebSocket) is remembered: waiting for it after it happened
+        returns it at once, so ``await ws.wait_for("open")`` in the cell
+        after the constructor works whether or not the event already fired.
+
+        Args:
+            type: The event type.
+            timeout: Seconds to wait at most; None waits as long as it takes.
+
+        Raises:
+            TimeoutError: If ``timeout`` passed first.
+            SocketClosed: If the target closed before such an event.
+        """
+        try:
+            return await _loop.run_on(self._target_loop(), self._wait_here(type), timeout)
+        except TimeoutError:
+            raise TimeoutError(f"no {type!r} event within {timeout} s") from None
+
+    def record(self, *types: str) -> EventRecorder:
+        """Start recording events of the given types; return the recorder (a wsnb extra).
+
+        ``wait_for("message")`` waits for the *next* message, so two
+        messages that arrive together cannot both be caught by two awaits in
+        a row. A recorder keeps every event from the moment it is made::
+
+            replies = ws.record("message")
+            ws.send("a"); ws.send("b")
+            events = await replies.wait(2)
+        """
+        return EventRecorder(self, types)
+
+    def block_until(self, type: str, *, timeout: float | None = None) -> Event:
+        """Block until the next event of ``type`` and return it (a wsnb extra).
+
+        For code that cannot ``await``. In a running kernel it nests the
+        kernel's loop with nest-asyncio2 (applied on first use, never on
+        import); see the course's event-loop notebook for when that is
+        worth its cost. Prefer ``await target.wait_for(type)``.
+        """
+        return _loop.run_blocking(self.wait_for(type, timeout=timeout), self._target_loop())
+
+
+class EventRecorder:
+    """Events of some types, recorded in order from the moment it was made (a wsnb extra).
+
+    Made by ``target.record(*types)``. It is a listener like any other, so it
+    sees exactly what handlers see. Call ``stop()`` to stop recording.
+    """
+
+    def __init__(self, target: EventTarget, types: tuple[str, ...]) -> None:
+        if not types:
+            raise TypeError("record() needs at least one event type, such as 'message'")
+        self.target = target
+        self.types = types
+        self.events: list[Event] = []
+        self._waiter: tuple[int, asyncio.Future[None]] | None = None
+        for type in types:
+            target.addEventListener(type, self._on_event)
+        if target._final_type and target._final_type not in types:
+            target.addEventListener(target._final_type, self._on_final)
+        self._final: Event | None = target._seen.get(target._final_type) if target._final_type else None
+
+    def _on_event(self, event: Event) -> None:
+        self.events.append(event)
+        self._check()
+
+    def _on_final(self, event: Event) -> None:
+        self._final = event
+        self._check()
+
+    def _check(self) -> None:
+        if self._waiter is None:
+            return
+        count, future = self._waiter
+        if future.done():
+            return
+        if len(self.events) >= count:
+            future.set_result(None)
+        elif self._final is not None:
+            future.set_exception(SocketClosed(f"{count} {'/'.join(self.types)}", self._final))  # type: ignore[arg-type]
+
+    async def _wait_here(self, count: int) -> list[Event]:
+        if len(self.events) < count:
+            self._waiter = (count, asyncio.get_running_loop().create_future())
+            try:
+                self._check()
+                await self._waiter[1]
+            finally:
+                self._waiter = None
+        return self.events[:count]
+
+    async def wait(self, count: int = 1, *, timeout: float | None = None) -> list[Event]:
+        """Wait until ``count`` events are recorded; return the first ``count``.
+
+        Raises:
+            TimeoutError: If ``timeout`` seconds passed first.
+            SocketClosed: If the target closed before enough events came.
+        """
+        try:
+            return await _loop.run_on(self.target._target_loop(), self._wait_here(count), timeout)
+        except TimeoutError:
+            raise TimeoutError(
+                f"{len(self.events)} of {count} {'/'.join(self.types)} event(s) within {timeout} s"
+            ) from None
+
+    @property
+    def data(self) -> list[Any]:
+        """The ``data`` of every recorded event that has one (messages)."""
+        return [event.data for event in self.events if hasattr(event, "data")]
+
+    def stop(self) -> None:
+        """Stop recording; the events recorded so far stay."""
+        for type in self.types:
+            self.target.removeEventListener(type, self._on_event)
+        if self.target._final_type:
+            self.target.removeEventListener(self.target._final_type, self._on_final)
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+    def __iter__(self) -> Any:
+        return iter(self.events)
+
+    def __getitem__(self, index: int) -> Event:
+        return self.events[index]
+
+    def __repr__(self) -> str:
+        return f"<EventRecorder {'/'.join(self.types)}: {len(self.events)} event(s)>"
+
+
+def _check_callback(callback: Any, handler: bool = False) -> None:
+    if callable(callback) or (not handler and hasattr(callback, "handleEvent")):
+        return
+    what = "an event handler" if handler else "a listener"
+    raise TypeError(f"{what} must be callable, not {callback.__class__.__name__}")
+
+
+class EventHandler:
+    """The descriptor behind ``onopen``, ``onmessage`` and the other handler attributes.
+
+    Reading gives the current handler or None; assigning a callable makes it
+    a listener, placed where it was first assigned; assigning None removes it.
+    """
+
+    def __init__(self, type: str) -> None:
+        self.type = type
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.__doc__ = f"The handler called for {self.type!r} events, or None."
+
+    def __get__(self, instance: EventTarget | None, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        return instance._get_handler(self.type)
+
+    def __set__(self, instance: EventTarget, value: Any) -> None:
+        instance._set_handler(self.type, value)
+
+
+class _Alias:
+    """A snake_case name that reads and writes a spec-named attribute."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self.__doc__ = f"Alias of ``{target}``."
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        return getattr(instance, self.target)
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        setattr(instance, self.target, value)
+
+
+def add_aliases(cls: type, table: dict[str, str]) -> None:
+    """Give ``cls`` a snake_case alias for each spec name in ``table`` (alias -> spec name).
+
+    Docs and notebooks use the spec names; the aliases exist for Python
+    habits and are all defined through this one function.
+    """
+    for alias, target in table.items():
+        if not hasattr(cls, target):
+            raise AttributeError(f"{cls.__name__} has no {target!r} to alias")
+        setattr(cls, alias, _Alias(target))
+
+
+add_aliases(EventTarget, {
+    "add_event_listener": "addEventListener",
+    "remove_event_listener": "removeEventListener",
+    "dispatch_event": "dispatchEvent",
+})
+add_aliases(Event, {
+    "current_target": "currentTarget",
+    "default_prevented": "defaultPrevented",
+    "is_trusted": "isTrusted",
+    "time_stamp": "timeStamp",
+    "prevent_default": "preventDefault",
+    "stop_propagation": "stopPropagation",
+    "stop_immediate_propagation": "stopImmediatePropagation",
+})
+add_aliases(MessageEvent, {"last_event_id": "lastEventId"})
+add_aliases(CloseEvent, {"was_clean": "wasClean"})

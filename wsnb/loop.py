@@ -1,0 +1,121 @@
+"""Which asyncio loop runs a socket, and how to wait on it from anywhere.
+
+A browser has one event loop: scripts and event handlers never run at the
+same time. In a Jupyter kernel the kernel's asyncio loop plays that part:
+``WebSocket(...)`` called from a cell (or any coroutine) uses the running
+loop, and its events are dispatched from that loop between cells or while a
+cell awaits.
+
+With no running loop (a plain script or a REPL), wsnb starts one background
+thread with its own loop, shared by every such socket; events are then
+dispatched on that thread.
+
+Waiting:
+
+- ``await run_on(loop, coro)`` runs a coroutine on the socket's loop from any
+  coroutine, on any loop.
+- ``run_blocking(coro, loop)`` blocks until it is done. Inside a running
+  kernel that means re-entering the running loop, which asyncio forbids;
+  nest-asyncio2 allows it. It is applied only when a blocking wait is called
+  on a running loop, never on import, because it patches asyncio.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import threading
+from typing import Any, Coroutine, TypeVar
+
+__all__ = ["background_loop", "in_loop_thread", "run_blocking", "run_on", "socket_loop"]
+
+T = TypeVar("T")
+
+_background: asyncio.AbstractEventLoop | None = None
+_background_lock = threading.Lock()
+_nested: set[int] = set()
+
+
+def background_loop() -> asyncio.AbstractEventLoop:
+    """Return wsnb's background loop, starting its daemon thread on first use."""
+    global _background
+    with _background_lock:
+        if _background is None or _background.is_closed():
+            loop = asyncio.new_event_loop()
+            ready = threading.Event()
+
+            def run() -> None:
+                asyncio.set_event_loop(loop)
+                loop.call_soon(ready.set)
+                loop.run_forever()
+
+            thread = threading.Thread(target=run, name="wsnb-loop", daemon=True)
+            thread.start()
+            ready.wait()
+            _background = loop
+        return _background
+
+
+def socket_loop() -> asyncio.AbstractEventLoop:
+    """Return the loop a new socket should run on: the running one, else the background one."""
+    loop = asyncio._get_running_loop()
+    return loop if loop is not None else background_loop()
+
+
+def in_loop_thread(loop: asyncio.AbstractEventLoop) -> bool:
+    """Return True when called from code that ``loop`` is running right now."""
+    return asyncio._get_running_loop() is loop
+
+
+async def run_on(
+    loop: asyncio.AbstractEventLoop | None,
+    coro: Coroutine[Any, Any, T],
+    timeout: float | None = None,
+) -> T:
+    """Await ``coro`` on ``loop`` (None: the current one) from any running loop."""
+    current = asyncio.get_running_loop()
+    if loop is None or loop is current:
+        if timeout is None:
+            return await coro
+        return await asyncio.wait_for(coro, timeout)
+    future = asyncio.run_coroutine_threadsafe(_with_timeout(coro, timeout), loop)
+    return await asyncio.wrap_future(future)
+
+
+async def _with_timeout(coro: Coroutine[Any, Any, T], timeout: float | None) -> T:
+    if timeout is None:
+        return await coro
+    return await asyncio.wait_for(coro, timeout)
+
+
+def run_blocking(coro: Coroutine[Any, Any, T], loop: asyncio.AbstractEventLoop | None = None) -> T:
+    """Run ``coro`` to completion and return its result, blocking the caller.
+
+    ``loop`` is the loop the awaited object lives on (None: the current or
+    background one). Three cases:
+
+    - the caller is not inside a running loop and ``loop`` runs in another
+      thread: hand the coroutine to that thread and wait for the result;
+    - the caller is inside ``loop`` (a notebook cell, a handler): re-enter the
+      loop through nest-asyncio2, applied to that loop on first use;
+    - ``loop`` exists but is not running: run it until the coroutine is done.
+    """
+    running = asyncio._get_running_loop()
+    if loop is None:
+        loop = running if running is not None else background_loop()
+    if running is loop:
+        _allow_nesting(loop)
+        return loop.run_until_complete(coro)
+    if loop.is_running():
+        future: concurrent.futures.Future[T] = asyncio.run_coroutine_threadsafe(coro, loop)
+        return future.result()
+    return loop.run_until_complete(coro)
+
+
+def _allow_nesting(loop: asyncio.AbstractEventLoop) -> None:
+    if id(loop) in _nested:
+        return
+    import nest_asyncio2
+
+    nest_asyncio2.apply(loop)
+    _nested.add(id(loop))

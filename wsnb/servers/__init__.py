@@ -1,0 +1,55 @@
+"""Lab servers: small, deterministic WebSocket servers for the course.
+
+Every notebook starts the servers it needs, so it works offline. Run one in
+the kernel's event loop::
+
+    server = await wsnb.servers.serve("echo")      # or: async with serve(...)
+    server.url                                     # "ws://127.0.0.1:PORT/"
+    await server.close()
+
+or in a child process that can be killed and restarted::
+
+    process = wsnb.servers.spawn("echo")
+    process.kill(); process.restart()
+
+or from a shell: ``wsnb serve echo --port 8765``. Servers listen on
+127.0.0.1 and a free port by default; each module's docstring lists the URLs
+and commands its server accepts:
+
+* ``echo`` (:mod:`~wsnb.servers.echo`): sends every message back.
+* ``close-lab`` (:mod:`~wsnb.servers.close_lab`): closes as the client asks.
+* ``reject`` (:mod:`~wsnb.servers.reject`): refuses the handshake with HTTP.
+* ``subprotocol`` (:mod:`~wsnb.servers.subprotocol`): picks a subprotocol.
+* ``slow-reader`` (:mod:`~wsnb.servers.slow_reader`): stops reading.
+* ``bad-frames`` (:mod:`~wsnb.servers.bad_frames`): sends invalid frames.
+
+"""
+
+from __future__ import annotations
+
+from ._base import Lab
+from ._process import ServerProcess, aspawn, spawn
+from ._serve import SERVERS, LabServer, make_lab, serve
+from .bad_frames import BadFramesLab
+from .close_lab import CloseLab
+from .echo import EchoLab
+from .reject import RejectLab
+from .slow_reader import SlowReaderLab
+from .subprotocol import SubprotocolLab
+
+__all__ = [
+    "SERVERS",
+    "BadFramesLab",
+    "CloseLab",
+    "EchoLab",
+    "Lab",
+    "LabServer",
+    "RejectLab",
+    "ServerProcess",
+    "SlowReaderLab",
+    "SubprotocolLab",
+    "aspawn",
+    "make_lab",
+    "serve",
+    "spawn",
+]

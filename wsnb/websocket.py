@@ -1,0 +1,420 @@
+"""WebSocket: the browser's WebSocket interface, in Python.
+
+This follows the WHATWG WebSockets Standard
+(https://websockets.spec.whatwg.org/#the-websocket-interface) as closely as
+Python allows. The spec's names are the API (``readyState``,
+``bufferedAmount``, ``onmessage`` ...); snake_case aliases exist, generated
+from one table at the end of this module.
+
+How it runs: the constructor only validates its arguments and schedules the
+connection on an asyncio loop (see ``wsnb.loop``). One task opens the
+connection and then reads messages, dispatching each as a ``MessageEvent``;
+a second task, the writer, sends what ``send()`` queued, in order. Events
+are therefore never dispatched inside the constructor, ``send()`` or
+``close()``: in a notebook they run between cells or while a cell awaits,
+as a browser runs them between scripts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import threading
+import warnings
+from typing import Any, ClassVar, Iterable
+
+from . import loop as _loop
+from ._engine import EngineConnection, EngineFailure, EngineOptions, open_connection
+from ._text import encode_usv
+from .blob import Blob
+from .codes import ReadyState, can_send_from_script
+from .diagnostics import Failure, FrameRecord
+from .events import CloseEvent, Event, EventHandler, EventTarget, MessageEvent, add_aliases
+from .exceptions import DOMSyntaxError, InvalidAccessError, InvalidStateError
+from .url import parse_protocols, parse_url
+
+__all__ = ["WebSocket"]
+
+CONNECTING, OPEN, CLOSING, CLOSED = ReadyState
+
+# Sockets that are not CLOSED yet. A browser keeps a WebSocket with a live
+# connection alive even when no script refers to it; so does this set.
+_live: set[WebSocket] = set()
+
+_CLOSE = object()  # the writer's sentinel for "send the Close frame now"
+
+
+class WebSocket(EventTarget):
+    """A WebSocket connection, as in a browser.
+
+    Args:
+        url: A ``ws://`` or ``wss://`` URL (``http://`` and ``https://`` are
+            changed to them). A relative URL needs ``base_url``.
+        protocols: A subprotocol name or a sequence of names to offer; the
+            server picks one, readable as ``protocol`` once open.
+        base_url: What a relative ``url`` is resolved against (a browser
+            uses the page's URL). A wsnb extra.
+        **engine_options: Connection settings a browser does not expose
+            (headers, origin, ssl, max_size, compression, timeouts,
+            record_frames): see ``wsnb._engine.EngineOptions``. wsnb extras.
+
+    Raises:
+        DOMSyntaxError: The URL does not parse, has a scheme other than ws,
+            wss, http or https, or has a fragment; or a subprotocol is
+            invalid or repeated.
+        TypeError: An argument has the wrong Python type, or an engine
+            option is unknown.
+
+    Differences from the browser:
+        - ``failure`` and ``frames`` are extras: why the connection failed,
+          and the protocol frames (a browser hides both).
+        - ``wait_for()`` and ``block_until()`` wait for an event.
+        - A handler may be ``async def``; it then runs as a task.
+        - With no running asyncio loop, the socket runs on a background
+          thread and its handlers run there.
+    """
+
+    CONNECTING: ClassVar[ReadyState] = ReadyState.CONNECTING
+    OPEN: ClassVar[ReadyState] = ReadyState.OPEN
+    CLOSING: ClassVar[ReadyState] = ReadyState.CLOSING
+    CLOSED: ClassVar[ReadyState] = ReadyState.CLOSED
+
+    onopen = EventHandler("open")
+    onmessage = EventHandler("message")
+    onerror = EventHandler("error")
+    onclose = EventHandler("close")
+
+    _remembered_types = frozenset({"open", "error", "close"})
+    _final_type = "close"
+
+    def __init__(
+        self,
+        url: str,
+        protocols: str | Iterable[str] | None = None,
+        *,
+        base_url: str | None = None,
+        **engine_options: Any,
+    ) -> None:
+        super().__init__()
+        parsed = parse_url(url, base_url)
+        self._protocols = parse_protocols(protocols)
+        self._options = EngineOptions.from_keywords(engine_options)
+        self._url = parsed.href
+        self._origin = parsed.origin
+        self._ready_state = CONNECTING
+        self._protocol = ""
+        self._extensions = ""
+        self._binary_type = "blob"
+        self._buffered = 0
+        self._buffered_lock = threading.Lock()
+        self._failure: Failure | None = None
+        self._frames: list[FrameRecord] = []
+        self._conn: EngineConnection | None = None
+        self._outbox: collections.deque[tuple[Any, bool, int]] = collections.deque()
+        self._wakeup: asyncio.Future[None] | None = None
+        self._close_requested = False
+        self._open_task: asyncio.Task[EngineConnection] | None = None
+        self._run_task: asyncio.Task[None] | None = None
+        self._writer_task: asyncio.Task[None] | None = None
+        self._loop = _loop.socket_loop()
+        _live.add(self)
+        self._in_loop(self._start)
+
+    # -- Attributes -----------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """The URL, serialised: default port dropped, ``/`` path added, http(s) mapped to ws(s)."""
+        return self._url
+
+    @property
+    def readyState(self) -> ReadyState:  # noqa: N802 - spec name
+        """CONNECTING (0), OPEN (1), CLOSING (2) or CLOSED (3).
+
+        It changes only from the loop, right before the event that reports
+        it runs (OPEN before ``open`` handlers, CLOSED before ``error`` and
+        ``close`` handlers), and to CLOSING inside ``close()``.
+        """
+        return self._ready_state
+
+    @property
+    def bufferedAmount(self) -> int:  # noqa: N802
+        """Bytes passed to ``send()`` and not yet handed to the network.
+
+        Text counts its UTF-8 bytes. It grows inside ``send()``, falls only
+        when the loop runs and the writer hands data to the network, and
+        after ``close()`` it keeps growing with every ``send()`` (that data
+        is never sent). Watch it to avoid buffering without bound.
+        """
+        return self._buffered
+
+    @property
+    def protocol(self) -> str:
+        """The subprotocol the server selected, ``""`` before open or when none."""
+        return self._protocol
+
+    @property
+    def extensions(self) -> str:
+        """The extensions the server accepted (``Sec-WebSocket-Extensions``), ``""`` if none."""
+        return self._extensions
+
+    @property
+    def binaryType(self) -> str:  # noqa: N802
+        """How binary messages are delivered: ``"blob"`` (the default) or ``"arraybuffer"`` (bytes).
+
+        It is read when each message event is dispatched, so a change
+        applies to the next message dispatched. Other values are ignored,
+        as in a browser, with a warning.
+        """
+        return self._binary_type
+
+    @binaryType.setter
+    def binaryType(self, value: str) -> None:  # noqa: N802
+        if value in ("blob", "arraybuffer"):
+            self._binary_type = value
+        else:
+            warnings.warn(
+                f"binaryType must be 'blob' or 'arraybuffer'; {value!r} is ignored "
+                f"and binaryType stays {self._binary_type!r}",
+                stacklevel=2,
+            )
+
+    @property
+    def failure(self) -> Failure | None:
+        """Why the connection failed, or None (a wsnb extra: browsers hide this)."""
+        return self._failure
+
+    @property
+    def frames(self) -> list[FrameRecord]:
+        """Protocol frames seen so far: close frames always, every frame with ``record_frames=True`` (a wsnb extra)."""
+        conn = self._conn
+        return list(conn.frames) if conn is not None else list(self._frames)
+
+    # -- Methods --------------------------------------------------------------
+
+    def send(self, data: str | bytes | bytearray | memoryview | Blob) -> None:
+        """Queue ``data`` to be sent as one message.
+
+        ``str`` is sent as a text message (lone surrogates become U+FFFD);
+        ``bytes``, ``bytearray``, ``memoryview`` (only the bytes the view
+        covers) and ``Blob`` as a binary message. The data is copied now.
+
+        Raises:
+            InvalidStateError: While the socket is CONNECTING: nothing is
+                queued (wait for ``open`` first).
+            TypeError: For any other type of data.
+
+        Once the socket is CLOSING or CLOSED, the data is not sent but still
+        counts in ``bufferedAmount``, as the standard says.
+        """
+        state = self._ready_state
+        if state is CONNECTING:
+            raise InvalidStateError(
+                "send() was called while the WebSocket is still CONNECTING; "
+                "wait for the 'open' event (await ws.wait_for('open'))"
+            )
+        if isinstance(data, str):
+            payload: bytes = encode_usv(data)
+            text = True
+        elif isinstance(data, bytes):
+            payload, text = data, False
+        elif isinstance(data, (bytearray, memoryview)):
+            payload, text = bytes(data), False
+        elif isinstance(data, Blob):
+            payload, text = data._data, False
+        else:
+            raise TypeError(
+                "send() takes str, bytes, bytearray, memoryview or Blob, "
+                f"not {data.__class__.__name__}"
+                + ("; wrap it as memoryview(data)" if _has_buffer(data) else "")
+            )
+        size = len(payload)
+        with self._buffered_lock:
+            self._buffered += size
+        if state is not OPEN:
+            return
+        if _loop.in_loop_thread(self._loop):
+            self._enqueue((payload, text, size))
+        else:
+            self._loop.call_soon_threadsafe(self._enqueue, (payload, text, size))
+
+    def close(self, code: int | None = None, reason: str | None = None) -> None:
+        """Start closing the connection.
+
+        Args:
+            code: 1000 or 3000-4999; None (the default) sends a Close frame
+                with no code, which the server reports as 1005.
+            reason: Up to 123 bytes of UTF-8 text, or None.
+
+        Raises:
+            InvalidAccessError: For any other code (1001-2999 are the
+                protocol's and the browser's, not a script's).
+            DOMSyntaxError: If the reason is longer than 123 bytes in UTF-8.
+            TypeError: If code is not an int or reason not a str.
+
+        Arguments are checked before anything changes. While CONNECTING the
+        connection is failed: ``error``, then ``close`` with 1006. While
+        OPEN, readyState becomes CLOSING at once; what ``send()`` queued
+        before is sent first, then the Close frame. When CLOSING or CLOSED,
+        nothing happens.
+        """
+        if code is not None:
+            if isinstance(code, bool) or not isinstance(code, int):
+                raise TypeError(f"code must be an int or None, not {code.__class__.__name__}")
+            if not can_send_from_script(code):
+                raise InvalidAccessError(
+                    f"close code {code} is not allowed: use 1000, or 3000-4999 "
+                    "(1001-2999 are reserved for the protocol and the browser)"
+                )
+        reason_text = ""
+        if reason is not None:
+            if not isinstance(reason, str):
+                raise TypeError(f"reason must be a str or None, not {reason.__class__.__name__}")
+            encoded = encode_usv(reason)
+            if len(encoded) > 123:
+                raise DOMSyntaxError(
+                    f"the close reason is {len(encoded)} bytes of UTF-8; at most 123 are allowed"
+                )
+            reason_text = encoded.decode("utf-8")
+        state = self._ready_state
+        if state is CLOSING or state is CLOSED:
+            return
+        self._ready_state = CLOSING
+        self._close_requested = True
+        if state is CONNECTING:
+            self._in_loop(self._abort_connecting)
+        else:
+            # A reason without a code cannot be sent; the standard sends
+            # none in that case too (close(undefined, "x") sends no status).
+            self._in_loop(self._enqueue, (_CLOSE, code, reason_text if code is not None else ""))
+
+    # -- Running on the loop ----------------------------------------------------
+
+    def _target_loop(self) -> asyncio.AbstractEventLoop:
+        return self._loop
+
+    def _in_loop(self, callback: Any, *args: Any) -> None:
+        if _loop.in_loop_thread(self._loop):
+            callback(*args)
+        else:
+            self._loop.call_soon_threadsafe(callback, *args)
+
+    def _start(self) -> None:
+        self._open_task = self._loop.create_task(
+            open_connection(self._url, self._protocols, self._options)
+        )
+        self._run_task = self._loop.create_task(self._run())
+
+    def _abort_connecting(self) -> None:
+        if self._open_task is not None:
+            self._open_task.cancel()
+
+    async def _run(self) -> None:
+        assert self._open_task is not None
+        try:
+            conn = await self._open_task
+        except EngineFailure as exc:
+            self._closed(failure=exc.failure)
+            return
+        except asyncio.CancelledError:
+            if not self._close_requested:
+                raise
+            self._closed(failure=Failure(
+                "closed-while-connecting", "close() was called before the connection opened"
+            ))
+            return
+        if self._close_requested:
+            conn.abort()
+            self._closed(failure=Failure(
+                "closed-while-connecting", "close() was called before the connection opened"
+            ))
+            return
+        self._conn = conn
+        self._writer_task = self._loop.create_task(self._write(conn))
+        self._protocol = conn.subprotocol
+        self._extensions = conn.extensions
+        self._ready_state = OPEN
+        self._fire(Event("open"))
+        try:
+            info = await conn.pump(self._on_message, self._is_close_requested)
+        finally:
+            self._writer_task.cancel()
+        if info.failure is not None:
+            self._closed(failure=info.failure)
+        else:
+            code = info.rcvd_code if info.rcvd_code is not None else 1005
+            self._closed(code=code, reason=info.rcvd_reason, was_clean=True)
+
+    def _is_close_requested(self) -> bool:
+        return self._close_requested
+
+    def _on_message(self, data: str | bytes) -> None:
+        # The standard drops messages that arrive once closing has started.
+        if self._ready_state is not OPEN:
+            return
+        if type(data) is not str and self._binary_type == "blob":
+            data = Blob._wrap(data)  # type: ignore[arg-type]
+        event = MessageEvent("message", data=data, origin=self._origin)
+        event._trusted = True
+        self._dispatch(event)
+
+    def _closed(self, *, failure: Failure | None = None, code: int = 1006, reason: str = "", was_clean: bool = False) -> None:
+        """Run the standard's "the WebSocket connection is closed" task."""
+        self._ready_state = CLOSED
+        _live.discard(self)
+        if failure is not None:
+            self._failure = failure
+            self._fire(Event("error"))
+            self._fire(CloseEvent("close", code=1006, reason="", wasClean=False))
+        else:
+            self._fire(CloseEvent("close", code=code, reason=reason, wasClean=was_clean))
+
+    def _fire(self, event: Event) -> None:
+        event._trusted = True
+        self._dispatch(event)
+
+    def _enqueue(self, item: tuple[Any, Any, Any]) -> None:
+        self._outbox.append(item)
+        wakeup = self._wakeup
+        if wakeup is not None and not wakeup.done():
+            wakeup.set_result(None)
+
+    async def _write(self, conn: EngineConnection) -> None:
+        """Send queued messages in order; count them out of bufferedAmount as they go."""
+        outbox = self._outbox
+        lock = self._buffered_lock
+        while True:
+            if not outbox:
+                self._wakeup = self._loop.create_future()
+                await self._wakeup
+                self._wakeup = None
+                continue
+            payload, text, size = outbox.popleft()
+            if payload is _CLOSE:
+                await conn.close(text, size)
+                return
+            if not await conn.send(payload, text):
+                return
+            with lock:
+                self._buffered -= size
+
+    def __repr__(self) -> str:
+        return (
+            f"<WebSocket url={self._url!r} readyState={self._ready_state.name} "
+            f"bufferedAmount={self._buffered}>"
+        )
+
+
+def _has_buffer(obj: object) -> bool:
+    try:
+        memoryview(obj)  # type: ignore[arg-type]
+    except TypeError:
+        return False
+    return True
+
+
+add_aliases(WebSocket, {
+    "ready_state": "readyState",
+    "buffered_amount": "bufferedAmount",
+    "binary_type": "binaryType",
+})

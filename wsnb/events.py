@@ -62,6 +62,12 @@ class SocketClosed(ConnectionError):
         )
 
 
+# Event flags, kept in one int so that making an event is cheap: a fast
+# stream dispatches hundreds of thousands of MessageEvents a second.
+_BUBBLES, _CANCELABLE, _TRUSTED, _CANCELED, _STOP, _STOP_IMMEDIATE = 1, 2, 4, 8, 16, 32
+_monotonic = time.monotonic
+
+
 class Event:
     """An event: something that happened to an EventTarget.
 
@@ -76,32 +82,16 @@ class Event:
         cancelable: Whether ``preventDefault()`` has an effect.
     """
 
-    __slots__ = (
-        "_type",
-        "_bubbles",
-        "_cancelable",
-        "_target",
-        "_current_target",
-        "_time_stamp",
-        "_trusted",
-        "_canceled",
-        "_stop",
-        "_stop_immediate",
-    )
+    __slots__ = ("_type", "_target", "_current_target", "_created", "_flags")
 
     def __init__(self, type: str, *, bubbles: bool = False, cancelable: bool = False) -> None:
         if not isinstance(type, str):
             raise TypeError(f"event type must be a str, not {type.__class__.__name__}")
         self._type = type
-        self._bubbles = bubbles
-        self._cancelable = cancelable
         self._target: EventTarget | None = None
         self._current_target: EventTarget | None = None
-        self._time_stamp = (time.monotonic() - _TIME_ORIGIN) * 1000.0
-        self._trusted = False
-        self._canceled = False
-        self._stop = False
-        self._stop_immediate = False
+        self._created = _monotonic()
+        self._flags = (_BUBBLES if bubbles else 0) | (_CANCELABLE if cancelable else 0)
 
     NONE: ClassVar[int] = 0
     CAPTURING_PHASE: ClassVar[int] = 1
@@ -131,41 +121,49 @@ class Event:
     @property
     def bubbles(self) -> bool:
         """Whether the event bubbles (always False for WebSocket events)."""
-        return self._bubbles
+        return bool(self._flags & _BUBBLES)
 
     @property
     def cancelable(self) -> bool:
         """Whether ``preventDefault()`` has an effect (False for WebSocket events)."""
-        return self._cancelable
+        return bool(self._flags & _CANCELABLE)
 
     @property
     def defaultPrevented(self) -> bool:  # noqa: N802
         """True once a listener called ``preventDefault()`` on a cancelable event."""
-        return self._canceled
+        return bool(self._flags & _CANCELED)
 
     @property
     def isTrusted(self) -> bool:  # noqa: N802
         """True for events wsnb dispatched, False for events a script created."""
-        return self._trusted
+        return bool(self._flags & _TRUSTED)
+
+    @property
+    def _trusted(self) -> bool:
+        return bool(self._flags & _TRUSTED)
+
+    @_trusted.setter
+    def _trusted(self, value: bool) -> None:
+        # Library code (the mirror, patterns) marks the events it fires.
+        self._flags = self._flags | _TRUSTED if value else self._flags & ~_TRUSTED
 
     @property
     def timeStamp(self) -> float:  # noqa: N802
         """Milliseconds since wsnb was imported, when the event was created."""
-        return self._time_stamp
+        return (self._created - _TIME_ORIGIN) * 1000.0
 
     def preventDefault(self) -> None:  # noqa: N802
         """Cancel the event, if it is cancelable (WebSocket events are not)."""
-        if self._cancelable:
-            self._canceled = True
+        if self._flags & _CANCELABLE:
+            self._flags |= _CANCELED
 
     def stopPropagation(self) -> None:  # noqa: N802
         """Stop propagation to other targets (a WebSocket has none)."""
-        self._stop = True
+        self._flags |= _STOP
 
     def stopImmediatePropagation(self) -> None:  # noqa: N802
         """Stop the remaining listeners on this target from running."""
-        self._stop = True
-        self._stop_immediate = True
+        self._flags |= _STOP | _STOP_IMMEDIATE
 
     def composedPath(self) -> list[EventTarget]:  # noqa: N802
         """The targets the event travels through: just the current target."""
@@ -196,7 +194,9 @@ class MessageEvent(Event):
         ports: Always empty for WebSocket messages.
     """
 
-    __slots__ = ("_data", "_origin", "_last_event_id", "_source", "_ports")
+    # lastEventId, source and ports are always empty for WebSocket messages:
+    # they live in _extra, None when they have their defaults.
+    __slots__ = ("_data", "_origin", "_extra")
 
     def __init__(
         self,
@@ -213,9 +213,21 @@ class MessageEvent(Event):
         super().__init__(type, bubbles=bubbles, cancelable=cancelable)
         self._data = data
         self._origin = origin
-        self._last_event_id = lastEventId
-        self._source = source
-        self._ports = tuple(ports)
+        ports = tuple(ports)
+        self._extra = None if (lastEventId, source, ports) == ("", None, ()) else (lastEventId, source, ports)
+
+    @classmethod
+    def _received(cls, data: Any, origin: str) -> MessageEvent:
+        """Make the trusted ``message`` event for a received message, cheaply."""
+        event = _new_object(cls)
+        event._type = "message"
+        event._target = event._current_target = None
+        event._created = _monotonic()
+        event._flags = _TRUSTED
+        event._data = data
+        event._origin = origin
+        event._extra = None
+        return event
 
     @property
     def data(self) -> Any:
@@ -230,20 +242,23 @@ class MessageEvent(Event):
     @property
     def lastEventId(self) -> str:  # noqa: N802
         """Always ``""`` for WebSocket messages."""
-        return self._last_event_id
+        return "" if self._extra is None else self._extra[0]
 
     @property
     def source(self) -> Any:
         """Always None for WebSocket messages."""
-        return self._source
+        return None if self._extra is None else self._extra[1]
 
     @property
     def ports(self) -> list[Any]:
         """Always ``[]`` for WebSocket messages (a new list on each read)."""
-        return list(self._ports)
+        return [] if self._extra is None else list(self._extra[2])
 
     def _fields(self) -> str:
         return f"type={self._type!r}, data={_preview(self._data)}, origin={self._origin!r}"
+
+
+_new_object = object.__new__
 
 
 class CloseEvent(Event):
@@ -373,7 +388,7 @@ class EventTarget:
         capture, once = _flatten(options)
         entries = self._listeners.setdefault(type, [])
         for entry in entries:
-            if not entry.handler and entry.callback is callback and entry.capture == capture:
+            if not entry.handler and entry.callback == callback and entry.capture == capture:
                 return
         entries.append(_Entry(callback, capture, once))
 
@@ -384,7 +399,7 @@ class EventTarget:
         if not entries:
             return
         for entry in entries:
-            if not entry.handler and entry.callback is callback and entry.capture == capture:
+            if not entry.handler and entry.callback == callback and entry.capture == capture:
                 entry.removed = True
                 entries.remove(entry)
                 return
@@ -407,7 +422,7 @@ class EventTarget:
             raise InvalidStateError("the event is already being dispatched")
         event._trusted = False
         self._dispatch(event)
-        return not event._canceled
+        return not event.defaultPrevented
 
     # -- on<type> attributes ------------------------------------------------
 
@@ -433,8 +448,7 @@ class EventTarget:
 
     def _dispatch(self, event: Event) -> None:
         """Run the listeners for ``event`` now, in order, reporting their exceptions."""
-        event._target = self
-        event._current_target = self
+        event._target = event._current_target = self
         type = event._type
         if type in self._remembered_types:
             self._seen[type] = event
@@ -446,25 +460,23 @@ class EventTarget:
                 if entry.once:
                     entry.removed = True
                     entries.remove(entry)
-                if entry.handler:
-                    callback = self._handler_values.get(type)
-                    if callback is None:
-                        continue
-                else:
-                    callback = entry.callback
+                callback = self._handler_values.get(type) if entry.handler else entry.callback
                 try:
                     if callable(callback):
                         result = callback(event)
+                    elif callback is None:
+                        continue
                     else:
                         result = callback.handleEvent(event)
                     if result is not None and asyncio.iscoroutine(result):
                         self._run_async_listener(result, type)
                 except Exception:
                     logger.error("exception in %r listener of %r", type, self, exc_info=True)
-                if event._stop_immediate:
+                if event._flags & _STOP_IMMEDIATE:
                     break
         event._current_target = None
-        self._wake_waiters(event)
+        if self._waiters:
+            self._wake_waiters(event)
 
     def _run_async_listener(self, coro: Any, type: str) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -482,8 +494,6 @@ class EventTarget:
     # -- Waiting (wsnb extras) ------------------------------------------------
 
     def _wake_waiters(self, event: Event) -> None:
-        if not self._waiters:
-            return
         waiters = self._waiters.pop(event._type, None)
         if waiters:
             for future in waiters:
@@ -500,17 +510,25 @@ class EventTarget:
         """The loop this target's events are dispatched on (None: the caller's)."""
         return None
 
-    async def _wait_here(self, type: str) -> Event:
-        seen = self._seen.get(type)
-        if seen is not None:
-            return seen
-        final = self._seen.get(self._final_type) if self._final_type else None
-        if final is not None:
-            raise SocketClosed(type, final)  # type: ignore[arg-type]
+    def _waiter(self, type: str) -> asyncio.Future[Event]:
+        """Register, now, a future for the next event of ``type`` (or a remembered one)."""
         future: asyncio.Future[Event] = asyncio.get_running_loop().create_future()
-        self._waiters.setdefault(type, []).append(future)
+        seen = self._seen.get(type)
+        final = self._seen.get(self._final_type) if self._final_type else None
+        if seen is not None:
+            future.set_result(seen)
+        elif final is not None:
+            future.set_exception(SocketClosed(type, final))  # type: ignore[arg-type]
+        else:
+            self._waiters.setdefault(type, []).append(future)
+        return future
+
+    async def _wait_here(self, type: str, timeout: float | None = None) -> Event:
+        # The future is registered before the first suspension, so an event
+        # dispatched while wait_for's own machinery starts cannot be missed.
+        future = self._waiter(type)
         try:
-            return await future
+            return await asyncio.wait_for(future, timeout)
         finally:
             waiters = self._waiters.get(type)
             if waiters and future in waiters:
@@ -533,7 +551,7 @@ class EventTarget:
             SocketClosed: If the target closed before such an event.
         """
         try:
-            return await _loop.run_on(self._target_loop(), self._wait_here(type), timeout)
+            return await _loop.run_on(self._target_loop(), self._wait_here(type, timeout))
         except TimeoutError:
             raise TimeoutError(f"no {type!r} event within {timeout} s") from None
 
@@ -600,12 +618,12 @@ class EventRecorder:
         elif self._final is not None:
             future.set_exception(SocketClosed(f"{count} {'/'.join(self.types)}", self._final))  # type: ignore[arg-type]
 
-    async def _wait_here(self, count: int) -> list[Event]:
+    async def _wait_here(self, count: int, timeout: float | None) -> list[Event]:
         if len(self.events) < count:
             self._waiter = (count, asyncio.get_running_loop().create_future())
             try:
                 self._check()
-                await self._waiter[1]
+                await asyncio.wait_for(self._waiter[1], timeout)
             finally:
                 self._waiter = None
         return self.events[:count]
@@ -618,11 +636,15 @@ class EventRecorder:
             SocketClosed: If the target closed before enough events came.
         """
         try:
-            return await _loop.run_on(self.target._target_loop(), self._wait_here(count), timeout)
+            return await _loop.run_on(self.target._target_loop(), self._wait_here(count, timeout))
         except TimeoutError:
             raise TimeoutError(
                 f"{len(self.events)} of {count} {'/'.join(self.types)} event(s) within {timeout} s"
             ) from None
+
+    def block_until(self, count: int = 1, *, timeout: float | None = None) -> list[Event]:
+        """Block until ``count`` events are recorded (for code that cannot await)."""
+        return _loop.run_blocking(self.wait(count, timeout=timeout), self.target._target_loop())
 
     @property
     def data(self) -> list[Any]:

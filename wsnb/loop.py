@@ -67,25 +67,15 @@ def in_loop_thread(loop: asyncio.AbstractEventLoop) -> bool:
     return asyncio._get_running_loop() is loop
 
 
-async def run_on(
-    loop: asyncio.AbstractEventLoop | None,
-    coro: Coroutine[Any, Any, T],
-    timeout: float | None = None,
-) -> T:
-    """Await ``coro`` on ``loop`` (None: the current one) from any running loop."""
-    current = asyncio.get_running_loop()
-    if loop is None or loop is current:
-        if timeout is None:
-            return await coro
-        return await asyncio.wait_for(coro, timeout)
-    future = asyncio.run_coroutine_threadsafe(_with_timeout(coro, timeout), loop)
-    return await asyncio.wrap_future(future)
+async def run_on(loop: asyncio.AbstractEventLoop | None, coro: Coroutine[Any, Any, T]) -> T:
+    """Await ``coro`` on ``loop`` (None: the current one) from any running loop.
 
-
-async def _with_timeout(coro: Coroutine[Any, Any, T], timeout: float | None) -> T:
-    if timeout is None:
+    On the same loop the coroutine is awaited directly, so that whatever it
+    registers before its first suspension is registered at once.
+    """
+    if loop is None or loop is asyncio.get_running_loop():
         return await coro
-    return await asyncio.wait_for(coro, timeout)
+    return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, loop))
 
 
 def run_blocking(coro: Coroutine[Any, Any, T], loop: asyncio.AbstractEventLoop | None = None) -> T:

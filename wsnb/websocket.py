@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import logging
 import threading
 import warnings
 from typing import Any, ClassVar, Iterable
@@ -29,7 +30,7 @@ from ._text import encode_usv
 from .blob import Blob
 from .codes import ReadyState, can_send_from_script
 from .diagnostics import Failure, FrameRecord
-from .events import CloseEvent, Event, EventHandler, EventTarget, MessageEvent, add_aliases
+from .events import CloseEvent, Event, EventHandler, EventTarget, MessageEvent, SocketClosed, add_aliases
 from .exceptions import DOMSyntaxError, InvalidAccessError, InvalidStateError
 from .url import parse_protocols, parse_url
 
@@ -108,11 +109,16 @@ class WebSocket(EventTarget):
         self._buffered = 0
         self._buffered_lock = threading.Lock()
         self._failure: Failure | None = None
+        # Callables told about every send() and close() call, for tools that
+        # watch a socket without changing it (wsnb.widgets logs sent messages
+        # with them: the DOM has no event for a send). See _notify_watchers.
+        self._call_watchers: list[Any] = []
         self._frames: list[FrameRecord] = []
         self._conn: EngineConnection | None = None
         self._outbox: collections.deque[tuple[Any, bool, int]] = collections.deque()
         self._wakeup: asyncio.Future[None] | None = None
         self._close_requested = False
+        self._drain_waiters: list[asyncio.Future[None]] = []
         self._open_task: asyncio.Task[EngineConnection] | None = None
         self._run_task: asyncio.Task[None] | None = None
         self._writer_task: asyncio.Task[None] | None = None
@@ -231,6 +237,8 @@ class WebSocket(EventTarget):
         size = len(payload)
         with self._buffered_lock:
             self._buffered += size
+        if self._call_watchers:
+            self._notify_watchers("send", payload, text, state)
         if state is not OPEN:
             return
         if _loop.in_loop_thread(self._loop):
@@ -281,12 +289,49 @@ class WebSocket(EventTarget):
             return
         self._ready_state = CLOSING
         self._close_requested = True
+        if self._call_watchers:
+            self._notify_watchers("close", code, reason_text)
         if state is CONNECTING:
             self._in_loop(self._abort_connecting)
         else:
             # A reason without a code cannot be sent; the standard sends
             # none in that case too (close(undefined, "x") sends no status).
             self._in_loop(self._enqueue, (_CLOSE, code, reason_text if code is not None else ""))
+
+    async def wait_for_buffered(self, at_most: int = 0, *, timeout: float | None = None) -> int:
+        """Wait until ``bufferedAmount`` is ``at_most`` bytes or less; return it (a wsnb extra).
+
+        A browser offers no event for this, so scripts poll; here the writer
+        wakes the waiter each time it hands data to the network. Use it to
+        send no faster than the network takes data (backpressure).
+
+        Raises:
+            TimeoutError: If ``timeout`` seconds passed first.
+            SocketClosed: If the socket closed with more still buffered.
+        """
+        try:
+            return await _loop.run_on(self._loop, asyncio.wait_for(self._wait_buffered_here(at_most), timeout))
+        except TimeoutError:
+            raise TimeoutError(
+                f"bufferedAmount is still {self._buffered} bytes (> {at_most}) after {timeout} s"
+            ) from None
+
+    async def _wait_buffered_here(self, at_most: int) -> int:
+        while self._buffered > at_most:
+            if self._ready_state is CLOSED:
+                final = self._seen.get("close")
+                assert isinstance(final, CloseEvent)
+                raise SocketClosed(f"bufferedAmount <= {at_most}", final)
+            waiter = self._loop.create_future()
+            self._drain_waiters.append(waiter)
+            await waiter
+        return self._buffered
+
+    def _wake_drain_waiters(self) -> None:
+        waiters, self._drain_waiters = self._drain_waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
 
     # -- Running on the loop ----------------------------------------------------
 
@@ -352,11 +397,9 @@ class WebSocket(EventTarget):
         # The standard drops messages that arrive once closing has started.
         if self._ready_state is not OPEN:
             return
-        if type(data) is not str and self._binary_type == "blob":
+        if data.__class__ is not str and self._binary_type == "blob":
             data = Blob._wrap(data)  # type: ignore[arg-type]
-        event = MessageEvent("message", data=data, origin=self._origin)
-        event._trusted = True
-        self._dispatch(event)
+        self._dispatch(MessageEvent._received(data, self._origin))
 
     def _closed(self, *, failure: Failure | None = None, code: int = 1006, reason: str = "", was_clean: bool = False) -> None:
         """Run the standard's "the WebSocket connection is closed" task."""
@@ -368,6 +411,7 @@ class WebSocket(EventTarget):
             self._fire(CloseEvent("close", code=1006, reason="", wasClean=False))
         else:
             self._fire(CloseEvent("close", code=code, reason=reason, wasClean=was_clean))
+        self._wake_drain_waiters()
 
     def _fire(self, event: Event) -> None:
         event._trusted = True
@@ -397,6 +441,37 @@ class WebSocket(EventTarget):
                 return
             with lock:
                 self._buffered -= size
+            if self._drain_waiters:
+                self._wake_drain_waiters()
+
+    def _notify_watchers(self, call: str, *details: Any) -> None:
+        """Tell each call watcher about a send() or close() call, in the caller's thread.
+
+        ``("send", payload, is_text, readyState_at_the_call)`` or
+        ``("close", code, reason)``. A watcher's exception is logged and
+        never reaches the script: watching must not change what send() does.
+        """
+        for watcher in tuple(self._call_watchers):
+            try:
+                watcher(call, *details)
+            except Exception:
+                logging.getLogger("wsnb").error("exception in a %s() watcher of %r", call, self, exc_info=True)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        """Show a live connection panel when a notebook displays the socket (a wsnb extra).
+
+        ``ws`` as the last expression of a cell shows ``wsnb.widgets.panel(ws)``:
+        a new panel that watches the socket and never changes it. Outside a
+        Jupyter kernel, or without ipywidgets, only the text repr is shown.
+        """
+        try:
+            # Deferred: the mirror itself never imports ipywidgets.
+            from .widgets.panel import panel_mimebundle
+        except ModuleNotFoundError as exc:
+            if exc.name != "ipywidgets":
+                raise
+            return {"text/plain": repr(self)}
+        return panel_mimebundle(self, include, exclude)
 
     def __repr__(self) -> str:
         return (

@@ -22,6 +22,7 @@ and commands its server accepts:
 * ``subprotocol`` (:mod:`~wsnb.servers.subprotocol`): picks a subprotocol.
 * ``slow-reader`` (:mod:`~wsnb.servers.slow_reader`): stops reading.
 * ``bad-frames`` (:mod:`~wsnb.servers.bad_frames`): sends invalid frames.
+* ``stream`` (:mod:`~wsnb.servers.stream`): pushes bursts of messages.
 
 """
 
@@ -35,6 +36,7 @@ from .close_lab import CloseLab
 from .echo import EchoLab
 from .reject import RejectLab
 from .slow_reader import SlowReaderLab
+from .stream import StreamLab
 from .subprotocol import SubprotocolLab
 
 __all__ = [
@@ -47,6 +49,7 @@ __all__ = [
     "RejectLab",
     "ServerProcess",
     "SlowReaderLab",
+    "StreamLab",
     "SubprotocolLab",
     "aspawn",
     "make_lab",

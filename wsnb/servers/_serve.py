@@ -21,6 +21,7 @@ from .close_lab import CloseLab
 from .echo import EchoLab
 from .reject import RejectLab
 from .slow_reader import SlowReaderLab
+from .stream import StreamLab
 from .subprotocol import SubprotocolLab
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ SERVERS: dict[str, type[Lab]] = {
         SubprotocolLab,
         SlowReaderLab,
         BadFramesLab,
+        StreamLab,
     )
 }
 """Every lab server by name. Add your own :class:`Lab` subclass to serve it."""

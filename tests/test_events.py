@@ -1,0 +1,312 @@
+"""Events and EventTarget (wsnb/events.py): the DOM's dispatch rules."""
+
+from __future__ import annotations
+
+import asyncio
+import unittest
+from typing import Any
+
+from wsnb import CloseEvent, Event, EventTarget, InvalidStateError, MessageEvent, SocketClosed
+from wsnb.events import EventHandler, add_aliases
+
+from .support import TIMEOUT
+
+
+class Target(EventTarget):
+    """A minimal EventTarget with on<type> handlers, like WebSocket's."""
+
+    onping = EventHandler("ping")
+    onclose = EventHandler("close")
+    _remembered_types = frozenset({"close"})
+    _final_type = "close"
+
+    def fire(self, event: Event) -> None:
+        event._trusted = True
+        self._dispatch(event)
+
+
+class EventObjectTests(unittest.TestCase):
+    def test_event_defaults(self) -> None:
+        """A new Event has the DOM's defaults and a stable repr."""
+        event = Event("open")
+        self.assertEqual(event.type, "open")
+        self.assertIsNone(event.target)
+        self.assertIsNone(event.currentTarget)
+        self.assertFalse(event.bubbles or event.cancelable or event.defaultPrevented or event.isTrusted)
+        self.assertEqual(event.eventPhase, Event.NONE)
+        self.assertIsInstance(event.timeStamp, float)
+        self.assertEqual(repr(event), "Event(type='open')")
+
+    def test_message_event(self) -> None:
+        """MessageEvent has data, origin, lastEventId '', source None, ports []."""
+        event = MessageEvent("message", data="hi", origin="ws://h")
+        self.assertEqual((event.data, event.origin, event.lastEventId, event.source, event.ports), ("hi", "ws://h", "", None, []))
+        self.assertEqual(repr(event), "MessageEvent(type='message', data='hi', origin='ws://h')")
+        long = MessageEvent("message", data="x" * 100)
+        self.assertIn("...", repr(long))
+
+    def test_close_event(self) -> None:
+        """CloseEvent has code, reason and wasClean, defaulting to 0, '' and False."""
+        self.assertEqual((CloseEvent("close").code, CloseEvent("close").reason, CloseEvent("close").wasClean), (0, "", False))
+        event = CloseEvent("close", code=4000, reason="bye", wasClean=True)
+        self.assertEqual(repr(event), "CloseEvent(type='close', code=4000, reason='bye', wasClean=True)")
+
+    def test_read_only(self) -> None:
+        """Event attributes cannot be assigned."""
+        event = CloseEvent("close", code=1000)
+        with self.assertRaises(AttributeError):
+            event.code = 1001  # type: ignore[misc]
+
+    def test_prevent_default(self) -> None:
+        """preventDefault() only cancels cancelable events."""
+        plain, cancelable = Event("x"), Event("x", cancelable=True)
+        plain.preventDefault()
+        cancelable.preventDefault()
+        self.assertFalse(plain.defaultPrevented)
+        self.assertTrue(cancelable.defaultPrevented)
+
+    def test_type_must_be_str(self) -> None:
+        """An event type that is not a str is a TypeError."""
+        with self.assertRaises(TypeError):
+            Event(1)  # type: ignore[arg-type]
+
+
+class DispatchTests(unittest.TestCase):
+    def setUp(self) -> None:
+        self.target = Target()
+        self.calls: list[str] = []
+
+    def listener(self, name: str) -> Any:
+        return lambda event: self.calls.append(name)
+
+    def test_registration_order(self) -> None:
+        """Listeners run in the order they were added."""
+        for name in "abc":
+            self.target.addEventListener("ping", self.listener(name))
+        self.target.fire(Event("ping"))
+        self.assertEqual(self.calls, ["a", "b", "c"])
+
+    def test_handler_position(self) -> None:
+        """An on<type> handler runs where it was first set; reassigning keeps its place."""
+        self.target.addEventListener("ping", self.listener("first"))
+        self.target.onping = self.listener("handler-1")
+        self.target.addEventListener("ping", self.listener("last"))
+        self.target.onping = self.listener("handler-2")
+        self.target.fire(Event("ping"))
+        self.assertEqual(self.calls, ["first", "handler-2", "last"])
+
+    def test_handler_none_then_again(self) -> None:
+        """Setting a handler to None removes it; setting it again appends it."""
+        self.target.onping = self.listener("handler")
+        self.target.addEventListener("ping", self.listener("listener"))
+        self.target.onping = None
+        self.assertIsNone(self.target.onping)
+        self.target.onping = self.listener("handler-again")
+        self.target.fire(Event("ping"))
+        self.assertEqual(self.calls, ["listener", "handler-again"])
+
+    def test_duplicate_ignored(self) -> None:
+        """The same callback added twice for one type runs once."""
+        callback = self.listener("x")
+        self.target.addEventListener("ping", callback)
+        self.target.addEventListener("ping", callback)
+        self.target.addEventListener("ping", callback, True)  # capture differs: a second listener
+        self.target.fire(Event("ping"))
+        self.assertEqual(self.calls, ["x", "x"])
+
+    def test_remove(self) -> None:
+        """removeEventListener removes the matching listener only."""
+        a, b = self.listener("a"), self.listener("b")
+        self.target.addEventListener("ping", a)
+        self.target.addEventListener("ping", b)
+        self.target.removeEventListener("ping", a)
+        self.target.removeEventListener("ping", self.listener("unknown"))
+        self.target.fire(Event("ping"))
+        self.assertEqual(self.calls, ["b"])
+
+    def test_removed_during_dispatch(self) -> None:
+        """A listener removed by an earlier one during dispatch does not run."""
+        b = self.listener("b")
+        self.target.addEventListener("ping", lambda e: self.target.removeEventListener("ping", b))
+        self.target.addEventListener("ping", b)
+        self.target.fire(Event("ping"))
+        self.assertEqual(self.calls, [])
+
+    def test_added_during_dispatch(self) -> None:
+        """A listener added during dispatch waits for the next event."""
+        self.target.addEventListener("ping", lambda e: self.target.addEventListener("ping", self.listener("late")))
+        self.target.fire(Event("ping"))
+        self.assertEqual(self.calls, [])
+        self.target.fire(Event("ping"))
+        self.assertEqual(self.calls, ["late"])
+
+    def test_once(self) -> None:
+        """A listener added with once=True runs once."""
+        self.target.addEventListener("ping", self.listener("once"), {"once": True})
+        self.target.fire(Event("ping"))
+        self.target.fire(Event("ping"))
+        self.assertEqual(self.calls, ["once"])
+
+    def test_handle_event_object(self) -> None:
+        """An object with handleEvent is a listener."""
+        calls = self.calls
+
+        class Listener:
+            def handleEvent(self, event: Event) -> None:  # noqa: N802
+                calls.append(event.type)
+
+        self.target.addEventListener("ping", Listener())
+        self.target.fire(Event("ping"))
+        self.assertEqual(self.calls, ["ping"])
+
+    def test_stop_immediate_propagation(self) -> None:
+        """stopImmediatePropagation() stops the remaining listeners."""
+        self.target.addEventListener("ping", lambda e: e.stopImmediatePropagation())
+        self.target.addEventListener("ping", self.listener("never"))
+        self.target.fire(Event("ping"))
+        self.assertEqual(self.calls, [])
+
+    def test_exception_reported_and_dispatch_continues(self) -> None:
+        """An exception in a listener is logged and the next listener still runs."""
+        def broken(event: Event) -> None:
+            raise RuntimeError("boom")
+
+        self.target.addEventListener("ping", broken)
+        self.target.addEventListener("ping", self.listener("after"))
+        with self.assertLogs("wsnb", "ERROR") as logs:
+            self.target.fire(Event("ping"))
+        self.assertEqual(self.calls, ["after"])
+        self.assertIn("RuntimeError: boom", logs.output[0])
+
+    def test_target_during_dispatch(self) -> None:
+        """target and currentTarget are the target during dispatch; currentTarget is None after."""
+        seen: list[Any] = []
+        self.target.addEventListener("ping", lambda e: seen.append((e.target, e.currentTarget, e.eventPhase)))
+        event = Event("ping")
+        self.target.fire(event)
+        self.assertEqual(seen, [(self.target, self.target, Event.AT_TARGET)])
+        self.assertIs(event.target, self.target)
+        self.assertIsNone(event.currentTarget)
+
+    def test_dispatch_event(self) -> None:
+        """dispatchEvent runs listeners now, marks the event untrusted and returns not canceled."""
+        trusted: list[bool] = []
+        self.target.addEventListener("ping", lambda e: (trusted.append(e.isTrusted), e.preventDefault()))
+        self.assertFalse(self.target.dispatchEvent(Event("ping", cancelable=True)))
+        self.assertTrue(self.target.dispatchEvent(Event("ping")))
+        self.assertEqual(trusted, [False, False])
+        with self.assertRaises(TypeError):
+            self.target.dispatchEvent("ping")  # type: ignore[arg-type]
+
+    def test_dispatch_during_dispatch(self) -> None:
+        """Dispatching an event that is being dispatched raises InvalidStateError."""
+        errors: list[BaseException] = []
+
+        def again(event: Event) -> None:
+            try:
+                self.target.dispatchEvent(event)
+            except InvalidStateError as exc:
+                errors.append(exc)
+
+        self.target.addEventListener("ping", again)
+        self.target.dispatchEvent(Event("ping"))
+        self.assertEqual(len(errors), 1)
+
+    def test_bad_listeners(self) -> None:
+        """Non-callable listeners and handlers are a TypeError; None is ignored."""
+        self.target.addEventListener("ping", None)
+        with self.assertRaises(TypeError):
+            self.target.addEventListener("ping", 42)
+        with self.assertRaises(TypeError):
+            self.target.onping = "not callable"
+        with self.assertRaises(TypeError):
+            self.target.addEventListener("ping", print, {"bogus": True})
+
+    def test_aliases(self) -> None:
+        """Every snake_case alias reads (and where writable, writes) its spec name."""
+        event = CloseEvent("close", code=1000, wasClean=True)
+        self.assertIs(event.was_clean, event.wasClean)
+        self.assertEqual(MessageEvent("message").last_event_id, "")
+        self.target.add_event_listener("ping", self.listener("alias"))
+        self.target.dispatch_event(Event("ping"))
+        self.assertEqual(self.calls, ["alias"])
+        with self.assertRaises(AttributeError):
+            add_aliases(Target, {"nope": "doesNotExist"})
+
+
+class WaitingTests(unittest.IsolatedAsyncioTestCase):
+    async def test_wait_for_next_event(self) -> None:
+        """wait_for returns the next event of a type."""
+        target = Target()
+        waiting = asyncio.ensure_future(target.wait_for("ping", timeout=TIMEOUT))
+        await asyncio.sleep(0)  # let the waiter register: what is tested is the hand-over
+        event = Event("ping")
+        target.fire(event)
+        self.assertIs(await waiting, event)
+
+    async def test_remembered_event(self) -> None:
+        """A remembered type returns at once when it already happened."""
+        target = Target()
+        close = CloseEvent("close", code=1000)
+        target.fire(close)
+        self.assertIs(await target.wait_for("close", timeout=TIMEOUT), close)
+
+    async def test_closed_first(self) -> None:
+        """Waiting for another type raises SocketClosed when the final event comes first."""
+        target = Target()
+        waiting = asyncio.ensure_future(target.wait_for("ping", timeout=TIMEOUT))
+        await asyncio.sleep(0)
+        target.fire(CloseEvent("close", code=1006))
+        with self.assertRaisesRegex(SocketClosed, "code 1006"):
+            await waiting
+        with self.assertRaises(SocketClosed):
+            await target.wait_for("ping", timeout=TIMEOUT)
+
+    async def test_timeout(self) -> None:
+        """wait_for raises TimeoutError naming the event."""
+        with self.assertRaisesRegex(TimeoutError, "'ping'"):
+            await Target().wait_for("ping", timeout=0.01)
+
+    async def test_record(self) -> None:
+        """A recorder keeps every event from its creation, in order."""
+        target = Target()
+        target.fire(MessageEvent("ping", data=0))
+        recorder = target.record("ping")
+        for n in range(1, 4):
+            target.fire(MessageEvent("ping", data=n))
+        events = await recorder.wait(3, timeout=TIMEOUT)
+        self.assertEqual([e.data for e in events], [1, 2, 3])
+        self.assertEqual(recorder.data, [1, 2, 3])
+        self.assertEqual(len(recorder), 3)
+        recorder.stop()
+        target.fire(MessageEvent("ping", data=4))
+        self.assertEqual(len(recorder), 3)
+
+    async def test_record_closed_first(self) -> None:
+        """A recorder waiting for more events than come raises SocketClosed at the close."""
+        target = Target()
+        recorder = target.record("ping")
+        waiting = asyncio.ensure_future(recorder.wait(2, timeout=TIMEOUT))
+        await asyncio.sleep(0)
+        target.fire(MessageEvent("ping", data=1))
+        target.fire(CloseEvent("close", code=1000))
+        with self.assertRaises(SocketClosed):
+            await waiting
+
+    async def test_async_handler(self) -> None:
+        """An async handler runs as a task; its exception is reported."""
+        target = Target()
+        done = asyncio.get_running_loop().create_future()
+
+        async def handler(event: Event) -> None:
+            await asyncio.sleep(0)
+            done.set_result(event.type)
+            raise ValueError("late boom")
+
+        target.onping = handler
+        with self.assertLogs("wsnb", "ERROR") as logs:
+            target.fire(Event("ping"))
+            self.assertEqual(await asyncio.wait_for(done, TIMEOUT), "ping")
+            while target._pending_tasks:
+                await asyncio.wait(set(target._pending_tasks))
+        self.assertIn("ValueError: late boom", "\n".join(logs.output))

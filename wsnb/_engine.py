@@ -26,6 +26,7 @@ from websockets.exceptions import (
     SecurityError,
 )
 from websockets.frames import Frame, Opcode
+from websockets.typing import Subprotocol
 
 from .diagnostics import Failure, FrameRecord
 
@@ -174,13 +175,15 @@ async def open_connection(url: str, protocols: list[str], options: EngineOptions
         logger = logging.Logger("wsnb.frames", logging.DEBUG)
         logger.propagate = False
         logger.addHandler(_FrameRecorder(frames))
+    # websockets makes its own default TLS context for wss URLs, but only
+    # when ssl is not passed at all.
+    tls: dict[str, Any] = {} if options.ssl is None else {"ssl": options.ssl}
     try:
         conn = await _Connect(
             url,
-            subprotocols=protocols or None,
+            subprotocols=[Subprotocol(p) for p in protocols] or None,
             additional_headers=options.headers,
             origin=options.origin,  # type: ignore[arg-type]
-            ssl=options.ssl,
             compression=options.compression,
             max_size=options.max_size,
             open_timeout=options.open_timeout,
@@ -190,6 +193,7 @@ async def open_connection(url: str, protocols: list[str], options: EngineOptions
             user_agent_header=options.user_agent,
             proxy=options.proxy,
             logger=logger,
+            **tls,
         )
     except asyncio.CancelledError:
         raise
@@ -217,8 +221,8 @@ class EngineFailure(Exception):
 def failure_from_handshake(exc: BaseException) -> Failure:
     """Explain an exception raised while opening a connection."""
     if isinstance(exc, InvalidStatus):
-        status = exc.response.status_code
-        return Failure("http-status", f"the server answered the handshake with HTTP {status} {exc.response.reason_phrase}".rstrip(), status=status, exception=exc)
+        code = exc.response.status_code
+        return Failure("http-status", f"the server answered the handshake with HTTP {code} {exc.response.reason_phrase}".rstrip(), status=code, exception=exc)
     if isinstance(exc, NegotiationError):
         text = str(exc)
         kind = "subprotocol" if "subprotocol" in text else "extension"
@@ -227,7 +231,7 @@ def failure_from_handshake(exc: BaseException) -> Failure:
         return Failure("handshake", "the server redirected the handshake; WebSocket connections do not follow redirects", exception=exc)
     if isinstance(exc, InvalidHandshake):
         text = str(exc)
-        status = None
+        status: int | None = None
         response = getattr(exc, "response", None)
         if response is not None and getattr(response, "status_code", None):
             status = response.status_code

@@ -9,6 +9,7 @@ and also lets Python read them directly with ``bytes(blob)``.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable
 
 from ._text import encode_usv
@@ -26,6 +27,8 @@ class Blob:
     """
 
     __slots__ = ("_data", "_type")
+    _data: builtins.bytes
+    _type: str
 
     def __init__(self, blobParts: Iterable[object] = (), *, type: str = "") -> None:  # noqa: N803
         if isinstance(blobParts, (str, bytes, bytearray, memoryview, Blob)):
@@ -46,7 +49,7 @@ class Blob:
         self._type = type.lower() if all("\x20" <= c <= "\x7e" for c in type) else ""
 
     @classmethod
-    def _wrap(cls, data: bytes, type: str = "") -> Blob:
+    def _wrap(cls, data: builtins.bytes, type: str = "") -> Blob:
         """Make a Blob around bytes without copying them (for received messages)."""
         blob = cls.__new__(cls)
         blob._data = data
@@ -63,11 +66,11 @@ class Blob:
         """The MIME type, or ``""``."""
         return self._type
 
-    async def arrayBuffer(self) -> bytes:  # noqa: N802 - File API name
+    async def arrayBuffer(self) -> builtins.bytes:  # noqa: N802 - File API name
         """Return the contents as bytes (the Python ArrayBuffer)."""
         return self._data
 
-    async def bytes(self) -> bytes:
+    async def bytes(self) -> builtins.bytes:
         """Return the contents as bytes (the File API's ``bytes()``, a Uint8Array)."""
         return self._data
 
@@ -83,7 +86,7 @@ class Blob:
         end = max(size + end, 0) if end < 0 else min(end, size)
         return Blob([self._data[start:max(start, end)]], type=contentType)
 
-    def __bytes__(self) -> bytes:
+    def __bytes__(self) -> builtins.bytes:
         return self._data
 
     def __len__(self) -> int:

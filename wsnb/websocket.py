@@ -115,7 +115,8 @@ class WebSocket(EventTarget):
         self._call_watchers: list[Any] = []
         self._frames: list[FrameRecord] = []
         self._conn: EngineConnection | None = None
-        self._outbox: collections.deque[tuple[Any, bool, int]] = collections.deque()
+        # (payload, is_text, size), or (_CLOSE, code, reason) for the Close frame.
+        self._outbox: collections.deque[tuple[Any, Any, Any]] = collections.deque()
         self._wakeup: asyncio.Future[None] | None = None
         self._close_requested = False
         self._drain_waiters: list[asyncio.Future[None]] = []
@@ -397,9 +398,10 @@ class WebSocket(EventTarget):
         # The standard drops messages that arrive once closing has started.
         if self._ready_state is not OPEN:
             return
-        if data.__class__ is not str and self._binary_type == "blob":
-            data = Blob._wrap(data)  # type: ignore[arg-type]
-        self._dispatch(MessageEvent._received(data, self._origin))
+        if data.__class__ is str or self._binary_type != "blob":
+            self._dispatch(MessageEvent._received(data, self._origin))
+        else:
+            self._dispatch(MessageEvent._received(Blob._wrap(data), self._origin))  # type: ignore[arg-type]
 
     def _closed(self, *, failure: Failure | None = None, code: int = 1006, reason: str = "", was_clean: bool = False) -> None:
         """Run the standard's "the WebSocket connection is closed" task."""

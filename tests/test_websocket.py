@@ -403,6 +403,7 @@ class CloseTests(ServerTestCase):
         self.assertEqual(recorder.log, [("close", CLOSED)])
         self.assertEqual([(f.direction, f.code) for f in ws.frames], [("sent", 1005), ("received", 1005)])
         self.assertEqual(ws.frames[0].size, 0)
+        self.assertEqual(str(ws.frames[0]), "> close (no status: reported as 1005)")
 
     async def test_close_with_code_and_reason(self) -> None:
         """close(4000, 'bye') reaches the server, which echoes it back."""
@@ -516,6 +517,7 @@ class FailureTests(ServerTestCase):
             ws = WebSocket(server.url + "?send=invalid-utf8")
             await self.assert_failed(ws, "invalid-utf8")
             self.assertEqual(ws.failure.close_code, 1007)
+            self.assertIs(type(ws.failure.close_code), int)
         finally:
             await server.close()
 

@@ -271,6 +271,7 @@ def _failure_from_close(exc: ConnectionClosed, closing: bool) -> Failure | None:
 
 
 def _local_failure(code: int, reason: str, cause: BaseException | None) -> Failure:
+    code = int(code)  # websockets' own CloseCode enum must not leak out
     if code == 1007:
         return Failure("invalid-utf8", f"a text message was not valid UTF-8 ({reason})", close_code=code, exception=cause)
     if code == 1009:
@@ -316,11 +317,11 @@ class EngineConnection:
             order = [("sent", sent), ("received", rcvd)] if not exc.rcvd_then_sent else [("received", rcvd), ("sent", sent)]
             for direction, close in order:
                 if close is not None:
-                    self.frames.append(FrameRecord(direction, "close", 0 if close.code == 1005 else 2 + len(close.reason.encode()), True, close.code, close.reason))
+                    self.frames.append(FrameRecord(direction, "close", 0 if close.code == 1005 else 2 + len(close.reason.encode()), True, int(close.code), close.reason))
         return ClosedInfo(
-            rcvd_code=rcvd.code if rcvd is not None else None,
+            rcvd_code=int(rcvd.code) if rcvd is not None else None,
             rcvd_reason=rcvd.reason if rcvd is not None else "",
-            sent_code=sent.code if sent is not None else None,
+            sent_code=int(sent.code) if sent is not None else None,
             failure=_failure_from_close(exc, closing),
         )
 

@@ -73,5 +73,7 @@ class FrameRecord:
     def __str__(self) -> str:
         arrow = ">" if self.direction == "sent" else "<"
         if self.opcode == "close":
+            if self.size == 0:
+                return f"{arrow} close (no status: reported as {self.code})"
             return f"{arrow} close {self.code} {self.reason!r}"
         return f"{arrow} {self.opcode} {self.size} B{'' if self.fin else ' (fragment)'}"

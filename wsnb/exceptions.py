@@ -43,7 +43,8 @@ class DOMException(Exception):
         self.message = message
 
     def __str__(self) -> str:
-        return f"{self.name}: {self.message}"
+        # The traceback already names the class; the DOM name is in .name.
+        return self.message
 
 
 class InvalidStateError(DOMException, RuntimeError):

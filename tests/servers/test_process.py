@@ -267,22 +267,13 @@ class CommandLineTests(unittest.TestCase):
         self.assertEqual(status, 1)
         self.assertIn(f"wsnb: cannot listen on 127.0.0.1:{port}:", stderr.getvalue())
 
-    def test_lab_stub(self):
-        """wsnb lab is not implemented yet: it says so and exits 2."""
-        stderr = io.StringIO()
-        with redirect_stderr(stderr):
-            self.assertEqual(cli.main(["lab"]), 2)
-        self.assertEqual(
-            stderr.getvalue(),
-            "wsnb lab: not implemented yet: the course issue adds it\n",
-        )
-
     def test_python_m_wsnb(self):
-        """python -m wsnb runs the wsnb command."""
-        child = run(["wsnb", "lab"])
-        _out, err = child.communicate(timeout=TIMEOUT_S)
-        self.assertEqual(child.returncode, 2)
-        self.assertIn("not implemented yet", err)
+        """python -m wsnb runs the wsnb command, which offers serve and lab."""
+        child = run(["wsnb", "--help"])
+        out, _err = child.communicate(timeout=TIMEOUT_S)
+        self.assertEqual(child.returncode, 0)
+        self.assertIn("serve", out)
+        self.assertIn("lab", out)
 
     def test_convert_value(self):
         """Option values become ints, floats, bools, None or str."""

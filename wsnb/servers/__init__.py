@@ -23,6 +23,14 @@ and commands its server accepts:
 * ``slow-reader`` (:mod:`~wsnb.servers.slow_reader`): stops reading.
 * ``bad-frames`` (:mod:`~wsnb.servers.bad_frames`): sends invalid frames.
 * ``stream`` (:mod:`~wsnb.servers.stream`): pushes bursts of messages.
+* ``flaky`` (:mod:`~wsnb.servers.flaky`): drops connections; acknowledges.
+* ``silent`` (:mod:`~wsnb.servers.silent`): stops answering pings.
+* ``rate-limit`` (:mod:`~wsnb.servers.rate_limit`): closes clients that send too fast.
+* ``chat`` (:mod:`~wsnb.servers.chat`): rooms, joins, typing, broadcast.
+* ``ticker`` (:mod:`~wsnb.servers.ticker`): seeded price updates for symbols.
+* ``game`` (:mod:`~wsnb.servers.game`): moves, state broadcast, ping/pong.
+* ``quality`` (:mod:`~wsnb.servers.quality`): a stream at a requested quality.
+* ``big`` (:mod:`~wsnb.servers.big`): a small size limit, large messages.
 
 """
 
@@ -32,18 +40,28 @@ from ._base import Lab
 from ._process import ServerProcess, aspawn, spawn
 from ._serve import SERVERS, LabServer, make_lab, serve
 from .bad_frames import BadFramesLab
+from .big import BigLab, big_payload
+from .chat import ChatLab
 from .close_lab import CloseLab
 from .echo import EchoLab
+from .flaky import FlakyLab, FlakySession
+from .game import GameLab
+from .quality import QUALITY_FRAME, QUALITY_LEVELS, QualityLab
+from .rate_limit import RateLimitLab
 from .reject import RejectLab
+from .silent import SilentLab
 from .slow_reader import SlowReaderLab
 from .stream import StreamLab
 from .subprotocol import SubprotocolLab
+from .ticker import TICKER_UPDATE, TickerLab, price_walk
 
 __all__ = [
     "SERVERS",
     "BadFramesLab",
     "CloseLab",
     "EchoLab",
+    "FlakyLab",
+    "FlakySession",
     "Lab",
     "LabServer",
     "RejectLab",
@@ -55,4 +73,16 @@ __all__ = [
     "make_lab",
     "serve",
     "spawn",
+    "BigLab",
+    "ChatLab",
+    "GameLab",
+    "QUALITY_FRAME",
+    "QUALITY_LEVELS",
+    "QualityLab",
+    "RateLimitLab",
+    "SilentLab",
+    "TICKER_UPDATE",
+    "TickerLab",
+    "big_payload",
+    "price_walk",
 ]

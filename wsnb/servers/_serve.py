@@ -17,12 +17,20 @@ from websockets.typing import Subprotocol
 
 from ._base import Lab, logger
 from .bad_frames import BadFramesLab
+from .big import BigLab
+from .chat import ChatLab
 from .close_lab import CloseLab
 from .echo import EchoLab
+from .flaky import FlakyLab
+from .game import GameLab
+from .quality import QualityLab
+from .rate_limit import RateLimitLab
 from .reject import RejectLab
+from .silent import SilentLab
 from .slow_reader import SlowReaderLab
 from .stream import StreamLab
 from .subprotocol import SubprotocolLab
+from .ticker import TickerLab
 
 if TYPE_CHECKING:
     from typing import Self  # Python 3.11+
@@ -41,6 +49,14 @@ SERVERS: dict[str, type[Lab]] = {
         SlowReaderLab,
         BadFramesLab,
         StreamLab,
+        FlakyLab,
+        SilentLab,
+        RateLimitLab,
+        ChatLab,
+        TickerLab,
+        GameLab,
+        QualityLab,
+        BigLab,
     )
 }
 """Every lab server by name. Add your own :class:`Lab` subclass to serve it."""

@@ -1,0 +1,165 @@
+"""Checks on the course's notebook files themselves (notebooks/*.ipynb and nbval.cfg).
+
+nbval runs the notebooks and compares their outputs; these tests check what
+nbval does not: names, kernels, saved state, first cells, the map in
+00-start-here, and that the sanitize file is well formed.
+"""
+
+from __future__ import annotations
+
+import configparser
+import re
+import unittest
+from pathlib import Path
+
+import nbformat
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+START = NOTEBOOKS / "00-start-here.ipynb"
+NAME = re.compile(r"^(\d{2})-[a-z0-9]+(?:-[a-z0-9]+)*\.ipynb$")
+RAISES = "# NBVAL_RAISES_EXCEPTION"
+
+
+def notebook_paths() -> list[Path]:
+    """Every notebook of the course, in order."""
+    return sorted(NOTEBOOKS.glob("*.ipynb"))
+
+
+def read(path: Path) -> nbformat.NotebookNode:
+    return nbformat.read(path, as_version=nbformat.NO_CONVERT)
+
+
+class NotebookFilesTests(unittest.TestCase):
+    def test_there_is_a_course(self) -> None:
+        """The course folder holds 00-start-here and the numbered notebooks after it."""
+        names = [path.name for path in notebook_paths()]
+        self.assertIn("00-start-here.ipynb", names)
+        self.assertGreater(len(names), 1)
+
+    def test_file_names(self) -> None:
+        """Notebook files are named NN-kebab-case.ipynb, and no two share a number."""
+        numbers: dict[str, str] = {}
+        for path in notebook_paths():
+            with self.subTest(notebook=path.name):
+                match = NAME.match(path.name)
+                self.assertIsNotNone(match, f"{path.name} is not NN-kebab-case.ipynb")
+                assert match is not None
+                self.assertNotIn(match[1], numbers, f"{path.name} and {numbers.get(match[1])} share a number")
+                numbers[match[1]] = path.name
+
+    def test_valid_nbformat(self) -> None:
+        """Every notebook is valid nbformat 4."""
+        for path in notebook_paths():
+            with self.subTest(notebook=path.name):
+                notebook = read(path)
+                self.assertEqual(notebook.nbformat, 4)
+                nbformat.validate(notebook)
+
+    def test_kernelspec(self) -> None:
+        """Every notebook runs on the kernel named python3 (what nbval and Binder start)."""
+        for path in notebook_paths():
+            with self.subTest(notebook=path.name):
+                kernelspec = read(path).metadata.get("kernelspec", {})
+                self.assertEqual(kernelspec.get("name"), "python3")
+                self.assertEqual(kernelspec.get("language"), "python")
+
+    def test_no_saved_widget_state(self) -> None:
+        """No notebook saves widget state: widgets are live, and the state is large and volatile."""
+        for path in notebook_paths():
+            with self.subTest(notebook=path.name):
+                notebook = read(path)
+                self.assertNotIn("widgets", notebook.metadata)
+                for cell in notebook.cells:
+                    self.assertNotIn("widgets", cell.metadata, f"cell {cell.get('id')}")
+
+    def test_first_cell(self) -> None:
+        """The first cell is markdown: an H1 '# NN · Title' and a 'What you will learn' paragraph."""
+        for path in notebook_paths():
+            with self.subTest(notebook=path.name):
+                first = read(path).cells[0]
+                self.assertEqual(first.cell_type, "markdown")
+                lines = first.source.splitlines()
+                self.assertRegex(lines[0], rf"^# {path.name[:2]} · \S")
+                paragraph = " ".join(line for line in lines[1:] if line.strip())
+                self.assertRegex(paragraph, r"(?i)^\**what you will learn\b")
+                self.assertGreater(len(paragraph.split()), 15, "the paragraph says too little")
+
+    def test_outputs_committed(self) -> None:
+        """Every code cell was run (outputs are committed), and only cells marked to raise hold an error."""
+        for path in notebook_paths():
+            with self.subTest(notebook=path.name):
+                for cell in read(path).cells:
+                    if cell.cell_type != "code":
+                        continue
+                    where = f"cell {cell.get('id')}: {cell.source[:60]!r}"
+                    self.assertIsNotNone(cell.execution_count, f"{where} was not run")
+                    errors = [out for out in cell.outputs if out.output_type == "error"]
+                    if cell.source.startswith(RAISES):
+                        self.assertTrue(errors, f"{where} is marked to raise but holds no error")
+                    else:
+                        self.assertFalse(errors, f"{where} holds an error: {errors[:1]}")
+
+    def test_start_here_links_every_notebook(self) -> None:
+        """00-start-here links every other notebook, and every notebook it links exists."""
+        text = "\n".join(cell.source for cell in read(START).cells if cell.cell_type == "markdown")
+        linked = set(re.findall(r"\]\(([^)\s]+\.ipynb)\)", text))
+        others = {path.name for path in notebook_paths()} - {START.name}
+        self.assertFalse(others - linked, f"00-start-here does not link {sorted(others - linked)}")
+        self.assertFalse(linked - others, f"00-start-here links missing notebooks {sorted(linked - others)}")
+
+
+class SanitizeFileTests(unittest.TestCase):
+    def test_nbval_cfg(self) -> None:
+        """nbval.cfg is a configparser file whose every section is one regex and its replacement."""
+        from nbval.plugin import get_sanitize_patterns
+
+        path = NOTEBOOKS / "nbval.cfg"
+        text = path.read_text(encoding="utf-8")
+        parser = configparser.RawConfigParser()
+        parser.read_string(text, source=str(path))
+        self.assertTrue(parser.sections())
+        for section in parser.sections():
+            with self.subTest(section=section):
+                self.assertEqual(set(parser[section]), {"regex", "replace"})
+                re.compile(parser[section]["regex"])
+        # nbval reads "regex:" and "replace:" on consecutive lines: a pair it
+        # cannot see would silently sanitize nothing.
+        pairs = get_sanitize_patterns(text)
+        self.assertEqual(
+            [regex for regex, _ in pairs],
+            [parser[section]["regex"] for section in parser.sections()],
+        )
+
+    def test_sanitize_examples(self) -> None:
+        """The sanitize file hides ports, addresses, pids and times, and leaves short hex values alone."""
+        from nbval.plugin import get_sanitize_patterns
+
+        pairs = get_sanitize_patterns((NOTEBOOKS / "nbval.cfg").read_text(encoding="utf-8"))
+
+        def sanitize(text: str) -> str:
+            for regex, replace in pairs:
+                text = re.sub(regex, replace, text)
+            return text
+
+        same = [
+            ("ws://127.0.0.1:45447/", "ws://127.0.0.1:8765/"),
+            ("http://localhost:8888/lab", "http://localhost:9999/lab"),
+            ("ws://[::1]:5000/", "ws://[::1]:6001/"),
+            ("<ServerProcess echo port 41234 running>", "<ServerProcess echo port 8765 running>"),
+            ("<object at 0x7f3a2c1e5d90>", "<object at 0x7f00deadbeef>"),
+            ("pid 12345", "pid 7"),
+            ("round trip 0.42 ms", "round trip 12 ms"),
+            ("took 1.5 s", "took 2 s"),
+            ("at 2025-11-25 19:15:02.123", "at 2026-01-01 00:00:00.000"),
+            ("19:15:02 > text", "08:00:59 > text"),
+        ]
+        for first, second in same:
+            with self.subTest(text=first):
+                self.assertEqual(sanitize(first), sanitize(second))
+        for kept in ["0x01 0xff", "code 1000", "12 bytes", "3 sockets", "readyState=OPEN"]:
+            with self.subTest(text=kept):
+                self.assertEqual(sanitize(kept), kept)
+
+
+if __name__ == "__main__":
+    unittest.main()

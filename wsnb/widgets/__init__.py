@@ -1,0 +1,47 @@
+"""The instruments: ipywidgets that show a WebSocket live.
+
+``ws`` as the last expression of a cell shows a :class:`ConnectionPanel`;
+:func:`panel` builds one explicitly::
+
+    from wsnb import WebSocket
+    from wsnb.widgets import panel
+
+    ws = WebSocket(server.url)
+    panel(ws)
+
+The panel is made of small widgets that can also be used alone, each taking
+the socket (or a panel's :class:`SocketWatcher`): :class:`StatusBadge`,
+:class:`ConnectionInfo`, :class:`BufferGauge`, :class:`Counters`,
+:class:`StateTimeline`, :class:`MessageLog`, :class:`SendBar` and
+:class:`CloseBar`. Every one of them watches the socket and never changes it,
+and all of them together update the front end at most 20 times a second.
+
+This package imports ipywidgets; the mirror (``wsnb``) does not.
+"""
+
+from __future__ import annotations
+
+from .close_bar import *  # noqa: F403
+from .close_bar import __all__ as _close_bar_all
+from .message_log import *  # noqa: F403
+from .message_log import __all__ as _message_log_all
+from .panel import *  # noqa: F403
+from .panel import __all__ as _panel_all
+from .ring import *  # noqa: F403
+from .ring import __all__ as _ring_all
+from .send_bar import *  # noqa: F403
+from .send_bar import __all__ as _send_bar_all
+from .status import *  # noqa: F403
+from .status import __all__ as _status_all
+from .watcher import *  # noqa: F403
+from .watcher import __all__ as _watcher_all
+
+__all__ = [
+    *_panel_all,
+    *_status_all,
+    *_message_log_all,
+    *_send_bar_all,
+    *_close_bar_all,
+    *_watcher_all,
+    *_ring_all,
+]

@@ -1,0 +1,98 @@
+"""How the widgets write numbers, bytes, text and states for a person.
+
+Plain functions with no ipywidgets import, shared by every widget so that a
+size or a time reads the same everywhere in a panel.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+
+from ..codes import ReadyState
+from ..events import _TIME_ORIGIN
+
+__all__ = [
+    "STATE_COLOURS",
+    "escape",
+    "hex_preview",
+    "human_bytes",
+    "now_ms",
+    "seconds",
+    "text_preview",
+]
+
+PREVIEW_CHARS = 80
+"""Characters of a text message shown in a log row before it is cut."""
+
+PREVIEW_BYTES = 32
+"""Bytes of a binary message shown (as hex) in a log row before it is cut."""
+
+STATE_COLOURS: dict[ReadyState, str] = {
+    ReadyState.CONNECTING: "#9a6700",
+    ReadyState.OPEN: "#1a7f37",
+    ReadyState.CLOSING: "#bc4c00",
+    ReadyState.CLOSED: "#57606a",
+}
+"""Badge colour of each readyState (white text on it stays readable)."""
+
+FAILED_COLOUR = "#cf222e"
+"""Badge colour of a CLOSED socket whose connection failed."""
+
+
+def now_ms() -> float:
+    """Milliseconds on the clock of ``Event.timeStamp`` (since wsnb was imported).
+
+    Rows for ``send()`` calls, which have no event, are timed on the same
+    clock as the events, so that their times compare.
+    """
+    return (time.monotonic() - _TIME_ORIGIN) * 1000.0
+
+
+def escape(text: str) -> str:
+    """Escape text for HTML, quotes included."""
+    return html.escape(text, quote=True)
+
+
+def human_bytes(size: int) -> str:
+    """Write a size in bytes with thousands separators: ``"12,345 B"``."""
+    return f"{size:,} B"
+
+
+def seconds(ms: float | None) -> str:
+    """Write a time in milliseconds as signed seconds: ``"+1.234 s"``; ``"?"`` when unknown."""
+    if ms is None:
+        return "?"
+    value = ms / 1000.0
+    if abs(value) < 0.0005:
+        value = 0.0
+    return f"{value:+.3f} s"
+
+
+def text_preview(text: str, limit: int = PREVIEW_CHARS, *, cut: bool = False) -> str:
+    """Show text on one line: control characters escaped, cut at ``limit`` with ``…``.
+
+    Args:
+        text: The message, or its first characters.
+        limit: Characters kept.
+        cut: True when ``text`` is already only the start of the message, so
+            the preview ends with ``…`` even if it fits.
+    """
+    shown = text.translate(_CONTROL)
+    if len(shown) > limit:
+        return shown[:limit] + "…"
+    return shown + "…" if cut else shown
+
+
+def hex_preview(data: bytes, limit: int = PREVIEW_BYTES, *, cut: bool = False) -> str:
+    """Show bytes as hex pairs, ``"48 65 6c 6c 6f"``, cut after ``limit`` bytes with ``…``."""
+    shown = data[:limit].hex(" ")
+    if len(data) > limit or cut:
+        return shown + " …" if shown else "…"
+    return shown
+
+
+# Newlines and other C0 controls would break a one-line preview; show them
+# as the escapes a programmer would type.
+_CONTROL = {code: f"\\x{code:02x}" for code in range(32)}
+_CONTROL.update({ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t", 0x7F: "\\x7f"})

@@ -1,0 +1,152 @@
+"""The connection panel: a WebSocket, alive, in a notebook.
+
+``ws`` as the last expression of a cell shows one; ``panel(ws)`` builds one
+explicitly::
+
+    ws = wsnb.WebSocket(server.url)
+    ws                              # or: wsnb.widgets.panel(ws)
+
+It is a ``VBox`` of the small widgets of this package, sharing one
+:class:`SocketWatcher`: the readyState badge, url / protocol / extensions,
+the bufferedAmount gauge, the counters, the readyState timeline, the message
+log, the send bar and the close controls. Each can also be used alone.
+
+The panel watches the socket; it never owns it. It subscribes with
+``addEventListener`` and is told about ``send()`` and ``close()`` calls, so
+your own handlers run exactly as they would without it, and closing the
+panel leaves the socket open. Several panels may watch one socket.
+
+Updates are coalesced: whatever the rate of messages, the panel's widgets
+change at most 20 times a second (``interval``), each sending at most one
+message to the front end per change, and the log keeps at most ``max_rows``
+rows. A fast stream costs the notebook a bounded amount of memory and
+bandwidth.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as widgets
+
+from ..websocket import WebSocket
+from .close_bar import CloseBar
+from .message_log import MessageLog
+from .send_bar import SendBar
+from .status import BufferGauge, ConnectionInfo, Counters, StateTimeline, StatusBadge
+from .watcher import DEFAULT_INTERVAL, SocketWatcher
+
+__all__ = ["ConnectionPanel", "panel", "panel_mimebundle"]
+
+
+class ConnectionPanel(widgets.VBox):
+    """A live view of one WebSocket, with controls to send and to close.
+
+    Args:
+        ws: The socket to watch.
+        max_rows: How many rows the message log keeps (its ring).
+        visible_rows: How many of the newest matching rows the log draws.
+        buffer_limit: Bytes at which the bufferedAmount bar is full.
+        interval: Seconds between two updates of the widgets at least
+            (0.05: 20 updates a second at most).
+
+    Attributes:
+        ws: The socket.
+        watcher: The :class:`SocketWatcher` the widgets share: counters,
+            the log's rows, the readyState timeline.
+        badge, info, gauge, counters, timeline, message_log, send_bar, close_bar:
+            The widgets, for use in code (``panel.message_log.export()``).
+    """
+
+    def __init__(
+        self,
+        ws: WebSocket,
+        *,
+        max_rows: int = 1000,
+        visible_rows: int = 100,
+        buffer_limit: int = 2**20,
+        interval: float = DEFAULT_INTERVAL,
+        **kwargs: Any,
+    ) -> None:
+        if not isinstance(ws, WebSocket):
+            raise TypeError(f"a connection panel watches a wsnb.WebSocket, not {ws.__class__.__name__}")
+        self.ws = ws
+        self.watcher = SocketWatcher(ws, max_rows=max_rows, interval=interval)
+        self.badge = StatusBadge(self.watcher)
+        self.info = ConnectionInfo(self.watcher)
+        self.gauge = BufferGauge(self.watcher, limit=buffer_limit)
+        self.counters = Counters(self.watcher)
+        self.timeline = StateTimeline(self.watcher)
+        self.message_log = MessageLog(self.watcher, visible_rows=visible_rows)
+        self.send_bar = SendBar(ws)
+        self.close_bar = CloseBar(ws)
+        row = widgets.Layout(align_items="center", flex_flow="row wrap")
+        super().__init__(
+            children=[
+                widgets.HBox([self.badge, self.info], layout=row),
+                widgets.HBox([self.gauge, self.counters], layout=row),
+                self.timeline,
+                self.message_log,
+                self.send_bar,
+                self.close_bar,
+            ],
+            **kwargs,
+        )
+        self.add_class("wsnb-panel")
+
+    @property
+    def updates(self) -> int:
+        """How many coalesced updates the widgets received so far."""
+        return self.watcher.updates
+
+    def close(self) -> None:
+        """Stop watching and close the widgets; the socket stays as it is."""
+        watcher = getattr(self, "watcher", None)
+        if watcher is not None:  # None when the constructor failed
+            watcher.close()
+        for child in self.children:
+            _close_tree(child)
+        super().close()
+
+    def __repr__(self) -> str:
+        # Stable on purpose (nbval compares text/plain): no state, no counts.
+        return f"ConnectionPanel(url={self.ws.url!r})"
+
+
+def panel(ws: WebSocket, **options: Any) -> ConnectionPanel:
+    """Build a connection panel for ``ws``; see :class:`ConnectionPanel` for ``options``.
+
+    Each call makes a new panel; several may watch one socket.
+    """
+    return ConnectionPanel(ws, **options)
+
+
+def panel_mimebundle(ws: WebSocket, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+    """What a notebook shows for ``ws``: a new panel, with the socket's repr as text.
+
+    The ``text/plain`` part is ``repr(ws)``, so that a notebook saved with
+    it compares the same under nbval. Outside a Jupyter kernel (a terminal
+    IPython has no front end for widgets) only the text is returned and no
+    panel is made.
+    """
+    text = {"text/plain": repr(ws)}
+    if not _in_kernel():
+        return text
+    bundle = dict(panel(ws)._repr_mimebundle_() or {})
+    bundle.update(text)
+    return bundle
+
+
+def _close_tree(widget: widgets.Widget) -> None:
+    for child in getattr(widget, "children", ()):
+        _close_tree(child)
+    widget.close()
+
+
+def _in_kernel() -> bool:
+    try:
+        from IPython.core.getipython import get_ipython
+    except ImportError:  # pragma: no cover - ipywidgets requires IPython
+        return False
+    shell = get_ipython()  # type: ignore[no-untyped-call]
+    return getattr(shell, "kernel", None) is not None

@@ -1,0 +1,326 @@
+"""The message log's data: rows in a bounded ring, their filters and their export.
+
+No ipywidgets here: a :class:`LogRing` is plain data that a
+:class:`~wsnb.widgets.MessageLog` shows and that tests and scripts read.
+
+A row is one of:
+
+- a message the script passed to ``send()`` (direction ``"sent"``, kind
+  ``"text"`` or ``"binary"``); one sent while the socket was CLOSING or
+  CLOSED carries the note ``"not sent"``, because the standard drops it;
+- a message received (direction ``"received"``);
+- an event the socket dispatched, ``open``, ``error`` or ``close``
+  (direction ``"event"``, kind ``"event"``), and the script's ``close()``
+  call (direction ``"sent"``, kind ``"event"``): the CLOSING state starts
+  there and no event reports it.
+
+The log keeps the start of each message (:data:`HEAD_CHARS` characters of
+text, :data:`HEAD_BYTES` bytes of binary), not the whole message: a ring of
+a thousand 1 MiB messages would hold a gigabyte. Use ``ws.record("message")``
+to keep whole messages.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from ._format import hex_preview, text_preview
+
+__all__ = ["FILTERS", "HEAD_BYTES", "HEAD_CHARS", "LogRing", "LogRow"]
+
+HEAD_CHARS = 256
+"""Characters of a text message a row keeps."""
+
+HEAD_BYTES = 64
+"""Bytes of a binary message a row keeps."""
+
+FILTERS = ("all", "sent", "received", "events")
+"""The log's filters, as in a browser's DevTools: every row, sent messages,
+received messages, or events (``open``, ``error``, ``close`` and the
+``close()`` call)."""
+
+
+class LogRow:
+    """One row of the message log.
+
+    Attributes:
+        seq: The row's number in its log, from 0; it keeps growing when old
+            rows leave the ring, so gaps show what was dropped.
+        time: When it happened, in milliseconds on the clock of
+            ``Event.timeStamp``.
+        direction: ``"sent"``, ``"received"`` or ``"event"``.
+        kind: ``"text"``, ``"binary"`` or ``"event"``.
+        size: The message's size in bytes (UTF-8 bytes for text); None for
+            events.
+        head: The start of the message: ``str`` for text, ``bytes`` for
+            binary, None for events.
+        truncated: Whether ``head`` is shorter than the message.
+        event: For event rows, ``"open"``, ``"error"``, ``"close"`` or
+            ``"close()"``; else None.
+        code: Close code of a ``close`` event or a ``close()`` call.
+        reason: Close reason of a ``close`` event or a ``close()`` call.
+        was_clean: ``wasClean`` of a ``close`` event.
+        failure: Why the connection failed (a wsnb extra that browsers
+            hide), on the ``error`` and ``close`` rows of a failed socket.
+        detail: More about an event, such as the ``protocol`` and
+            ``extensions`` an ``open`` event found.
+        note: A warning, such as ``"not sent: the socket was CLOSED"``.
+    """
+
+    __slots__ = (
+        "_html",
+        "_preview",
+        "code",
+        "detail",
+        "direction",
+        "event",
+        "failure",
+        "head",
+        "kind",
+        "note",
+        "reason",
+        "seq",
+        "size",
+        "time",
+        "truncated",
+        "was_clean",
+    )
+
+    def __init__(
+        self,
+        time: float,
+        direction: str,
+        kind: str,
+        size: int | None = None,
+        head: str | bytes | None = None,
+        truncated: bool = False,
+        *,
+        event: str | None = None,
+        code: int | None = None,
+        reason: str | None = None,
+        was_clean: bool | None = None,
+        failure: str | None = None,
+        detail: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        self.seq = -1
+        self.time = time
+        self.direction = direction
+        self.kind = kind
+        self.size = size
+        self.head = head
+        self.truncated = truncated
+        self.event = event
+        self.code = code
+        self.reason = reason
+        self.was_clean = was_clean
+        self.failure = failure
+        self.detail = detail
+        self.note = note
+        self._preview: str | None = None
+        self._html: str | None = None  # a view's cache of the row's cells
+
+    @property
+    def preview(self) -> str:
+        """What the log shows of the row: hex for binary, cut text, or the event's details."""
+        preview = self._preview
+        if preview is None:
+            preview = self._preview = self._make_preview()
+        return preview
+
+    def _make_preview(self) -> str:
+        head = self.head
+        if isinstance(head, str):
+            text = text_preview(head, cut=self.truncated)
+        elif isinstance(head, bytes):
+            text = hex_preview(head, cut=self.truncated)
+        else:
+            text = self._describe_event()
+        if self.note:
+            text = f"{text}  [{self.note}]"
+        return text
+
+    def _describe_event(self) -> str:
+        parts = [self.event or "?"]
+        if self.code is not None or self.event == "close()":
+            parts.append(f"code={self.code}")
+        if self.reason is not None:
+            parts.append(f"reason={self.reason!r}")
+        if self.was_clean is not None:
+            parts.append(f"wasClean={self.was_clean}")
+        if self.detail:
+            parts.append(self.detail)
+        if self.failure:
+            parts.append(f"(failure: {self.failure})")
+        return " ".join(parts)
+
+    def search_text(self) -> str:
+        """The text a search looks in: the kept start of the message (hex for binary) or the event's details."""
+        head = self.head
+        if isinstance(head, str):
+            return head
+        if isinstance(head, bytes):
+            return head.hex(" ")
+        return self.preview
+
+    def as_dict(self, origin: float | None = None) -> dict[str, Any]:
+        """The row as a JSON-ready dict (what :meth:`LogRing.export` returns).
+
+        Args:
+            origin: The time, in ms, that ``"time"`` counts from (the open
+                event's timeStamp in a panel); None leaves ``"time"`` in ms
+                on the ``Event.timeStamp`` clock.
+        """
+        head = self.head
+        if isinstance(head, bytes):
+            data: str | None = head.hex(" ")
+        else:
+            data = head
+        when = self.time if origin is None else round((self.time - origin) / 1000.0, 6)
+        return {
+            "seq": self.seq,
+            "time": when,
+            "direction": self.direction,
+            "kind": self.kind,
+            "size": self.size,
+            "preview": self.preview,
+            "data": data,
+            "truncated": self.truncated,
+            "event": self.event,
+            "code": self.code,
+            "reason": self.reason,
+            "wasClean": self.was_clean,
+            "failure": self.failure,
+            "detail": self.detail,
+            "note": self.note,
+        }
+
+    def __repr__(self) -> str:
+        return f"<LogRow {self.seq} {self.direction} {self.kind}: {self.preview}>"
+
+
+class LogRing:
+    """The newest rows of a log, at most ``max_rows`` of them.
+
+    Appending to a full ring drops its oldest row, so a fast stream costs a
+    fixed amount of memory however long it runs.
+
+    Args:
+        max_rows: How many rows to keep (1,000 by default).
+
+    Attributes:
+        total: Rows ever appended (the next row's ``seq``).
+        version: Changes whenever the rows change, so a view knows when to
+            draw them again.
+    """
+
+    def __init__(self, max_rows: int = 1000) -> None:
+        self._rows: collections.deque[LogRow] = collections.deque(maxlen=_check_max_rows(max_rows))
+        self.total = 0
+        self.version = 0
+
+    @property
+    def max_rows(self) -> int:
+        """How many rows the ring keeps; lowering it drops the oldest rows now."""
+        return self._rows.maxlen  # type: ignore[return-value]
+
+    @max_rows.setter
+    def max_rows(self, value: int) -> None:
+        self._rows = collections.deque(self._rows, maxlen=_check_max_rows(value))
+        self.version += 1
+
+    @property
+    def dropped(self) -> int:
+        """Rows that left the ring (or were cleared) to make room or on request."""
+        return self.total - len(self._rows)
+
+    def append(self, row: LogRow) -> None:
+        """Add a row, numbering it; the oldest row goes if the ring is full."""
+        row.seq = self.total
+        self.total += 1
+        self.version += 1
+        self._rows.append(row)
+
+    def clear(self) -> None:
+        """Drop every row; numbering goes on from where it was."""
+        self._rows.clear()
+        self.version += 1
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __iter__(self) -> Iterator[LogRow]:
+        return iter(self._rows)
+
+    def __getitem__(self, index: int) -> LogRow:
+        return self._rows[index]
+
+    def select(self, filter: str = "all", search: str = "", *, regex: bool = False) -> list[LogRow]:
+        """Return the rows that pass a filter and a search, oldest first.
+
+        Args:
+            filter: One of :data:`FILTERS`.
+            search: Text that a row's message or event details must
+                contain (case-insensitive); empty matches every row.
+            regex: Treat ``search`` as a regular expression (case-insensitive).
+
+        Raises:
+            ValueError: For an unknown filter.
+            re.error: For a search that is not a valid regular expression.
+        """
+        keep = _filter_test(filter)
+        rows = [row for row in self._rows if keep(row)] if keep is not None else list(self._rows)
+        if not search:
+            return rows
+        if regex:
+            pattern = re.compile(search, re.IGNORECASE)
+            return [row for row in rows if pattern.search(row.search_text())]
+        needle = search.casefold()
+        return [row for row in rows if needle in row.search_text().casefold()]
+
+    def export(
+        self,
+        filter: str = "all",
+        search: str = "",
+        *,
+        regex: bool = False,
+        origin: float | None = None,
+    ) -> list[dict[str, Any]]:
+        """Return the rows that pass a filter and a search as dicts, oldest first.
+
+        Every dict has the same keys (see :meth:`LogRow.as_dict`), so the
+        list turns into a table directly, for example with
+        ``pandas.DataFrame(rows)``.
+        """
+        return [row.as_dict(origin) for row in self.select(filter, search, regex=regex)]
+
+    def to_jsonl(self, *args: Any, **kwargs: Any) -> str:
+        """Return :meth:`export` as JSON lines: one JSON object per line."""
+        return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in self.export(*args, **kwargs))
+
+    def __repr__(self) -> str:
+        return f"<LogRing {len(self._rows)} of at most {self.max_rows} rows, {self.total} appended>"
+
+
+def _check_max_rows(value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"max_rows must be an int, not {value.__class__.__name__}")
+    if value < 1:
+        raise ValueError(f"max_rows must be at least 1, not {value}")
+    return value
+
+
+def _filter_test(filter: str) -> Any:
+    if filter == "all":
+        return None
+    if filter == "sent":
+        return lambda row: row.direction == "sent"
+    if filter == "received":
+        return lambda row: row.direction == "received"
+    if filter == "events":
+        return lambda row: row.kind == "event"
+    raise ValueError(f"unknown filter {filter!r}; use one of {', '.join(FILTERS)}")

@@ -105,7 +105,7 @@ def run_blocking(coro: Coroutine[Any, Any, T], loop: asyncio.AbstractEventLoop |
 def _allow_nesting(loop: asyncio.AbstractEventLoop) -> None:
     if id(loop) in _nested:
         return
-    import nest_asyncio2  # type: ignore[import-untyped]
+    import nest_asyncio2
 
     nest_asyncio2.apply(loop)
     _nested.add(id(loop))

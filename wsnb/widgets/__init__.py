@@ -16,6 +16,10 @@ the socket (or a panel's :class:`SocketWatcher`): :class:`StatusBadge`,
 :class:`CloseBar`. Every one of them watches the socket and never changes it,
 and all of them together update the front end at most 20 times a second.
 
+:class:`LivePlot` draws streamed numbers as they arrive (ipympl or inline
+images, throttled to a frame rate), and :mod:`~wsnb.widgets.plots` has static
+plots: round-trip latency, a readyState timeline, a reconnect schedule.
+
 This package imports ipywidgets; the mirror (``wsnb``) does not.
 """
 
@@ -23,10 +27,14 @@ from __future__ import annotations
 
 from .close_bar import *  # noqa: F403
 from .close_bar import __all__ as _close_bar_all
+from .live_plot import *  # noqa: F403
+from .live_plot import __all__ as _live_plot_all
 from .message_log import *  # noqa: F403
 from .message_log import __all__ as _message_log_all
 from .panel import *  # noqa: F403
 from .panel import __all__ as _panel_all
+from .plots import *  # noqa: F403
+from .plots import __all__ as _plots_all
 from .ring import *  # noqa: F403
 from .ring import __all__ as _ring_all
 from .send_bar import *  # noqa: F403
@@ -44,4 +52,6 @@ __all__ = [
     *_close_bar_all,
     *_watcher_all,
     *_ring_all,
+    *_live_plot_all,
+    *_plots_all,
 ]

@@ -8,7 +8,9 @@ cell awaits.
 
 With no running loop (a plain script or a REPL), wsnb starts one background
 thread with its own loop, shared by every such socket; events are then
-dispatched on that thread.
+dispatched on that thread. There, unlike in a browser or a notebook, the
+script's thread does not hold the loop: ``readyState`` may change between
+two lines of the script, and handlers run at the same time as it.
 
 Waiting:
 

@@ -2,13 +2,49 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import inspect
 import os
 import socket
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
-# Every timeout is a multiple of MS; WSNB_TESTS_TIMEOUT_FACTOR scales them on
-# a slow machine. Timeouts only bound a wait for an event: none is asserted.
 MS = 0.001 * float(os.environ.get("WSNB_TESTS_TIMEOUT_FACTOR", "1"))
+"""One millisecond, scaled by ``WSNB_TESTS_TIMEOUT_FACTOR`` on slow machines.
+
+Every timeout is a multiple of MS. Timeouts only bound a wait for an event:
+none is asserted.
+"""
+
 TIMEOUT = 10_000 * MS
+"""Generous bound on anything a test awaits; never reached when all is well."""
+
+F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+C = TypeVar("C", bound=type)
+
+
+def bounded(func: F) -> F:
+    """Wrap a coroutine function so that it fails after TIMEOUT."""
+
+    @functools.wraps(func)
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        async with asyncio.timeout(TIMEOUT):
+            return await func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def with_timeouts(cls: C) -> C:
+    """Bound every async test_* method of a test case with TIMEOUT.
+
+    IsolatedAsyncioTestCase runs setUp, the test and cleanups in separate
+    tasks, so each test body gets its own ``asyncio.timeout``.
+    """
+    for name, func in list(vars(cls).items()):
+        if name.startswith("test_") and inspect.iscoroutinefunction(func):
+            setattr(cls, name, bounded(func))
+    return cls
 
 
 def closed_port_url() -> str:

@@ -3,40 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import functools
-import inspect
 import itertools
-import os
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Any, TypeVar
+from typing import Any
 
-MS = 0.001 * float(os.environ.get("WSNB_TESTS_TIMEOUT_FACTOR", "1"))
-"""One millisecond, scaled by ``WSNB_TESTS_TIMEOUT_FACTOR`` on slow machines."""
+from ..support import MS, TIMEOUT, bounded, with_timeouts
 
-TIMEOUT = 10_000 * MS
-"""Generous bound on anything a test awaits; never reached when all is well."""
-
-F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
-C = TypeVar("C", bound=type)
-
-
-def bounded(func: F) -> F:
-    """Wrap a coroutine function so that it fails after TIMEOUT."""
-
-    @functools.wraps(func)
-    async def wrapper(*args: Any, **kwargs: Any) -> Any:
-        async with asyncio.timeout(TIMEOUT):
-            return await func(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def with_timeouts(cls: C) -> C:
-    """Bound every async test_* method of a test case with TIMEOUT."""
-    for name, func in list(vars(cls).items()):
-        if name.startswith("test_") and inspect.iscoroutinefunction(func):
-            setattr(cls, name, bounded(func))
-    return cls
+__all__ = ["MS", "TIMEOUT", "FakeClock", "TickClock", "bounded", "closed", "next_event", "quick", "with_timeouts"]
 
 
 def quick() -> Iterator[float]:

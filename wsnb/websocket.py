@@ -30,11 +30,19 @@ from ._text import encode_usv
 from .blob import Blob
 from .codes import ReadyState, can_send_from_script
 from .diagnostics import Failure, FrameRecord
-from .events import CloseEvent, Event, EventHandler, EventTarget, MessageEvent, SocketClosed, add_aliases
+from .events import (
+    CloseEvent,
+    Event,
+    EventHandler,
+    EventTarget,
+    MessageEvent,
+    SocketClosed,
+    add_aliases,
+)
 from .exceptions import DOMSyntaxError, InvalidAccessError, InvalidStateError
 from .url import parse_protocols, parse_url
 
-__all__ = ["WebSocket"]
+__all__ = ["SocketTarget", "WebSocket"]
 
 CONNECTING, OPEN, CLOSING, CLOSED = ReadyState
 
@@ -45,7 +53,32 @@ _live: set[WebSocket] = set()
 _CLOSE = object()  # the writer's sentinel for "send the Close frame now"
 
 
-class WebSocket(EventTarget):
+class SocketTarget(EventTarget):
+    """An EventTarget with a WebSocket's surface: its constants and handlers.
+
+    ``WebSocket`` and the pattern classes (``wsnb.patterns``) that present
+    themselves as a socket derive from it, so that code written for one
+    works with the other: ``CONNECTING`` ... ``CLOSED`` on the class and its
+    instances, ``onopen``, ``onmessage``, ``onerror`` and ``onclose``.
+    ``close`` is the last event; ``open`` and ``close`` are remembered by
+    ``wait_for``.
+    """
+
+    CONNECTING: ClassVar[ReadyState] = ReadyState.CONNECTING
+    OPEN: ClassVar[ReadyState] = ReadyState.OPEN
+    CLOSING: ClassVar[ReadyState] = ReadyState.CLOSING
+    CLOSED: ClassVar[ReadyState] = ReadyState.CLOSED
+
+    onopen = EventHandler("open")
+    onmessage = EventHandler("message")
+    onerror = EventHandler("error")
+    onclose = EventHandler("close")
+
+    _remembered_types: ClassVar[frozenset[str]] = frozenset({"open", "close"})
+    _final_type: ClassVar[str | None] = "close"
+
+
+class WebSocket(SocketTarget):
     """A WebSocket connection, as in a browser.
 
     Args:
@@ -75,18 +108,7 @@ class WebSocket(EventTarget):
           thread and its handlers run there.
     """
 
-    CONNECTING: ClassVar[ReadyState] = ReadyState.CONNECTING
-    OPEN: ClassVar[ReadyState] = ReadyState.OPEN
-    CLOSING: ClassVar[ReadyState] = ReadyState.CLOSING
-    CLOSED: ClassVar[ReadyState] = ReadyState.CLOSED
-
-    onopen = EventHandler("open")
-    onmessage = EventHandler("message")
-    onerror = EventHandler("error")
-    onclose = EventHandler("close")
-
     _remembered_types = frozenset({"open", "error", "close"})
-    _final_type = "close"
 
     def __init__(
         self,

@@ -31,9 +31,10 @@ from typing import Any, ClassVar, Literal, Protocol, TypeVar
 from .. import loop as _loop
 from .._text import encode_usv
 from ..codes import ReadyState, can_send_from_script
-from ..events import CloseEvent, Event, EventHandler, EventTarget, MessageEvent
+from ..events import CloseEvent, Event, EventTarget, MessageEvent
 from ..exceptions import DOMSyntaxError, InvalidAccessError
 from ..url import parse_url
+from ..websocket import SocketTarget
 
 __all__ = ["MessageErrorEvent", "OverflowEvent", "OverflowPolicy", "QueueFull", "SocketLike"]
 
@@ -422,7 +423,7 @@ class SendQueue:
         return iter(self._items)
 
 
-class Wrapper(EventTarget):
+class Wrapper(SocketTarget):
     """Base of the patterns that wrap one socket made by a factory.
 
     It makes the socket, forwards copies of its ``open``, ``message``,
@@ -441,18 +442,6 @@ class Wrapper(EventTarget):
     (when built outside the loop's thread, the loop runs concurrently).
     """
 
-    CONNECTING: ClassVar[ReadyState] = ReadyState.CONNECTING
-    OPEN: ClassVar[ReadyState] = ReadyState.OPEN
-    CLOSING: ClassVar[ReadyState] = ReadyState.CLOSING
-    CLOSED: ClassVar[ReadyState] = ReadyState.CLOSED
-
-    onopen = EventHandler("open")
-    onmessage = EventHandler("message")
-    onerror = EventHandler("error")
-    onclose = EventHandler("close")
-
-    _remembered_types = frozenset({"open", "close"})
-    _final_type = "close"
     _socket_events: ClassVar[tuple[str, ...]] = ("open", "message", "error", "close", "reconnect")
 
     def __init__(

@@ -52,12 +52,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any
 
 from .. import loop as _loop
 from ..codes import ReadyState
-from ..events import CloseEvent, Event, EventHandler, EventTarget
+from ..events import CloseEvent, Event, EventHandler
 from ..exceptions import InvalidStateError
+from ..websocket import SocketTarget
 from ._support import (
     Factory,
     SocketLike,
@@ -74,7 +75,7 @@ from .heartbeat import Heartbeat
 __all__ = ["Idle"]
 
 
-class Idle(EventTarget):
+class Idle(SocketTarget):
     """A socket that pauses when idle (slower heartbeat, or closed) and resumes.
 
     Args:
@@ -94,20 +95,8 @@ class Idle(EventTarget):
         pauses: How many times it paused.
     """
 
-    CONNECTING: ClassVar[ReadyState] = ReadyState.CONNECTING
-    OPEN: ClassVar[ReadyState] = ReadyState.OPEN
-    CLOSING: ClassVar[ReadyState] = ReadyState.CLOSING
-    CLOSED: ClassVar[ReadyState] = ReadyState.CLOSED
-
-    onopen = EventHandler("open")
-    onmessage = EventHandler("message")
-    onerror = EventHandler("error")
-    onclose = EventHandler("close")
     onidle = EventHandler("idle")
     onactive = EventHandler("active")
-
-    _remembered_types = frozenset({"open", "close"})
-    _final_type = "close"
 
     def __init__(
         self,

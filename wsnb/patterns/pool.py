@@ -29,12 +29,13 @@ What was fixed relative to the reference, and why:
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from .. import loop as _loop
 from ..codes import ReadyState
-from ..events import CloseEvent, Event, EventHandler, EventTarget, MessageEvent
+from ..events import CloseEvent, Event, MessageEvent
 from ..exceptions import InvalidStateError
+from ..websocket import SocketTarget
 from ._support import (
     Factory,
     SocketLike,
@@ -49,7 +50,7 @@ from ._support import (
 __all__ = ["Pool"]
 
 
-class Pool(EventTarget):
+class Pool(SocketTarget):
     """``size`` connections made by one factory, used round-robin.
 
     ``readyState`` is OPEN while at least one member is open, CONNECTING
@@ -65,19 +66,6 @@ class Pool(EventTarget):
         connections: The members, in order.
         sends: How many messages each member carried (same order).
     """
-
-    CONNECTING: ClassVar[ReadyState] = ReadyState.CONNECTING
-    OPEN: ClassVar[ReadyState] = ReadyState.OPEN
-    CLOSING: ClassVar[ReadyState] = ReadyState.CLOSING
-    CLOSED: ClassVar[ReadyState] = ReadyState.CLOSED
-
-    onopen = EventHandler("open")
-    onmessage = EventHandler("message")
-    onerror = EventHandler("error")
-    onclose = EventHandler("close")
-
-    _remembered_types = frozenset({"open", "close"})
-    _final_type = "close"
 
     def __init__(self, url: str | None = None, *, factory: Factory | None = None, size: int = 3) -> None:
         super().__init__()

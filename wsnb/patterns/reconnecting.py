@@ -47,12 +47,13 @@ from __future__ import annotations
 import itertools
 import random as _random
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, ClassVar
+from typing import Any
 
 from .. import loop as _loop
 from ..codes import ReadyState
-from ..events import CloseEvent, Event, EventHandler, EventTarget
+from ..events import CloseEvent, Event, EventHandler
 from ..exceptions import InvalidStateError
+from ..websocket import SocketTarget
 from ._support import (
     Factory,
     SocketLike,
@@ -229,7 +230,7 @@ class ReconnectEvent(Event):
         return f"type={self._type!r}, attempt={self._attempt}, code={self._code}, wasClean={self._was_clean}"
 
 
-class Reconnecting(EventTarget):
+class Reconnecting(SocketTarget):
     """A socket that reconnects, with backoff, when its connection is lost.
 
     It presents a WebSocket's surface: ``readyState``, ``bufferedAmount``,
@@ -274,19 +275,7 @@ class Reconnecting(EventTarget):
         last_close: The CloseEvent of the last lost connection, or None.
     """
 
-    CONNECTING: ClassVar[ReadyState] = ReadyState.CONNECTING
-    OPEN: ClassVar[ReadyState] = ReadyState.OPEN
-    CLOSING: ClassVar[ReadyState] = ReadyState.CLOSING
-    CLOSED: ClassVar[ReadyState] = ReadyState.CLOSED
-
-    onopen = EventHandler("open")
-    onmessage = EventHandler("message")
-    onerror = EventHandler("error")
-    onclose = EventHandler("close")
     onreconnect = EventHandler("reconnect")
-
-    _remembered_types = frozenset({"open", "close"})
-    _final_type = "close"
 
     def __init__(
         self,

@@ -1083,7 +1083,7 @@ class _InlineRenderer(_Renderer):
         png = self.png()
         if self.widget is None:
             # Made at the first picture, so that it opens with it.
-            import ipywidgets  # type: ignore[import-untyped]
+            import ipywidgets
 
             self.widget = ipywidgets.Image(value=png, format="png")
         else:

@@ -52,6 +52,11 @@ class EngineOptions:
             the connection with 1009. None means no limit. Browsers have no
             fixed limit; the default, 64 MiB, keeps a runaway server from
             filling a notebook's memory.
+        max_queue: How many received frames may wait for dispatch before
+            wsnb stops reading from the network (backpressure towards the
+            server). The default, 128, lets a fast stream of small messages
+            flow without pausing the socket every few frames; lower it when
+            messages are large.
         compression: ``"deflate"`` offers permessage-deflate, as browsers do;
             None offers no extension.
         open_timeout: Seconds allowed for the TCP, TLS and HTTP handshakes.
@@ -71,6 +76,7 @@ class EngineOptions:
     origin: str | None = None
     ssl: ssl.SSLContext | None = None
     max_size: int | None = 64 * 2**20
+    max_queue: int = 128
     compression: str | None = "deflate"
     open_timeout: float | None = 10.0
     close_timeout: float | None = 10.0
@@ -186,6 +192,7 @@ async def open_connection(url: str, protocols: list[str], options: EngineOptions
             origin=options.origin,  # type: ignore[arg-type]
             compression=options.compression,
             max_size=options.max_size,
+            max_queue=options.max_queue,
             open_timeout=options.open_timeout,
             close_timeout=options.close_timeout,
             ping_interval=options.ping_interval,

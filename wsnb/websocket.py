@@ -35,9 +35,9 @@ from .events import (
     Event,
     EventHandler,
     EventTarget,
-    MessageEvent,
     SocketClosed,
     add_aliases,
+    received_message,
 )
 from .exceptions import DOMSyntaxError, InvalidAccessError, InvalidStateError
 from .url import parse_protocols, parse_url
@@ -421,9 +421,9 @@ class WebSocket(SocketTarget):
         if self._ready_state is not OPEN:
             return
         if data.__class__ is str or self._binary_type != "blob":
-            self._dispatch(MessageEvent._received(data, self._origin))
+            self._dispatch(received_message(data, self._origin))
         else:
-            self._dispatch(MessageEvent._received(Blob._wrap(data), self._origin))  # type: ignore[arg-type]
+            self._dispatch(received_message(Blob._wrap(data), self._origin))  # type: ignore[arg-type]
 
     def _closed(self, *, failure: Failure | None = None, code: int = 1006, reason: str = "", was_clean: bool = False) -> None:
         """Run the standard's "the WebSocket connection is closed" task."""

@@ -339,8 +339,8 @@ class _Entry:
         self.capture = capture
         self.once = once
         self.removed = False
-        # True for the entry behind an on<type> attribute: its callback is
-        # looked up at dispatch time, so reassigning keeps the position.
+        # True for the entry behind an on<type> attribute: assigning the
+        # attribute again replaces its callback and keeps its position.
         self.handler = handler
 
 
@@ -448,10 +448,14 @@ class EventTarget:
             return
         _check_callback(value, handler=True)
         self._handler_values[type] = value
-        if type not in self._handler_entries:
-            entry = _Entry(None, False, False, handler=True)
+        entry = self._handler_entries.get(type)
+        if entry is None:
+            entry = _Entry(value, False, False, handler=True)
             self._handler_entries[type] = entry
             self._listeners.setdefault(type, []).append(entry)
+        else:
+            # Reassigning keeps the handler's place among the listeners.
+            entry.callback = value
 
     # -- Dispatch -----------------------------------------------------------
 
@@ -469,12 +473,10 @@ class EventTarget:
                 if entry.once:
                     entry.removed = True
                     entries.remove(entry)
-                callback = self._handler_values.get(type) if entry.handler else entry.callback
+                callback = entry.callback
                 try:
                     if callable(callback):
                         result = callback(event)
-                    elif callback is None:
-                        continue
                     else:
                         result = callback.handleEvent(event)
                     if result is not None and asyncio.iscoroutine(result):

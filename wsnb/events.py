@@ -373,7 +373,6 @@ class EventTarget:
     def __init__(self) -> None:
         self._listeners: dict[str, list[_Entry]] = {}
         self._handler_entries: dict[str, _Entry] = {}
-        self._handler_values: dict[str, Any] = {}
         self._seen: dict[str, Event] = {}
         self._waiters: dict[str, list[asyncio.Future[Event]]] = {}
         self._pending_tasks: set[asyncio.Task[Any]] = set()
@@ -436,18 +435,17 @@ class EventTarget:
     # -- on<type> attributes ------------------------------------------------
 
     def _get_handler(self, type: str) -> Any:
-        return self._handler_values.get(type)
+        entry = self._handler_entries.get(type)
+        return None if entry is None else entry.callback
 
     def _set_handler(self, type: str, value: Any) -> None:
         if value is None:
-            self._handler_values.pop(type, None)
             entry = self._handler_entries.pop(type, None)
             if entry is not None:
                 entry.removed = True
                 self._listeners[type].remove(entry)
             return
         _check_callback(value, handler=True)
-        self._handler_values[type] = value
         entry = self._handler_entries.get(type)
         if entry is None:
             entry = _Entry(value, False, False, handler=True)

@@ -163,8 +163,11 @@ def delay_schedule(
     return list(itertools.islice(delays, attempts))
 
 
-class ReconnectEvent(Event):
+class ReconnectEvent(CloseEvent):
     """A connection was lost and another will be tried (type ``"reconnect"``).
+
+    It carries the lost connection's ``code``, ``reason`` and ``wasClean``,
+    as its CloseEvent did, plus when and how often the pattern tries again.
 
     Args:
         type: Usually ``"reconnect"``.
@@ -175,7 +178,7 @@ class ReconnectEvent(Event):
         wasClean: Whether it closed with a closing handshake.
     """
 
-    __slots__ = ("_attempt", "_code", "_delay", "_reason", "_was_clean")
+    __slots__ = ("_attempt", "_delay")
 
     def __init__(
         self,
@@ -187,12 +190,9 @@ class ReconnectEvent(Event):
         reason: str = "",
         wasClean: bool = False,  # noqa: N803 - DOM-style name, as on CloseEvent
     ) -> None:
-        super().__init__(type)
+        super().__init__(type, code=code, reason=reason, wasClean=wasClean)
         self._attempt = attempt
         self._delay = delay
-        self._code = code
-        self._reason = reason
-        self._was_clean = wasClean
 
     @property
     def attempt(self) -> int:
@@ -203,21 +203,6 @@ class ReconnectEvent(Event):
     def delay(self) -> float:
         """Seconds until the next connection is opened."""
         return self._delay
-
-    @property
-    def code(self) -> int:
-        """The close code of the connection that was lost."""
-        return self._code
-
-    @property
-    def reason(self) -> str:
-        """The close reason of the connection that was lost."""
-        return self._reason
-
-    @property
-    def wasClean(self) -> bool:  # noqa: N802
-        """Whether the lost connection closed with a closing handshake."""
-        return self._was_clean
 
     def _clone(self) -> ReconnectEvent:
         return ReconnectEvent(

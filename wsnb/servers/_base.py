@@ -13,10 +13,12 @@ how ``serve("echo", ...)``, ``wsnb serve NAME --option key=value`` and
 
 from __future__ import annotations
 
+import asyncio
 import inspect
+import json
 import logging
-from collections.abc import Sequence
-from typing import ClassVar
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
 from websockets.asyncio.server import ServerConnection
@@ -147,3 +149,30 @@ def query_params(connection: ServerConnection) -> dict[str, str]:
     if connection.request is None:  # pragma: no cover - only during handshake
         return {}
     return dict(parse_qsl(urlsplit(connection.request.path).query))
+
+
+async def stream_and_answer(
+    connection: ServerConnection,
+    stream: Coroutine[Any, Any, None],
+    answer: Callable[[str | bytes], dict[str, Any]],
+) -> None:
+    """Run ``stream`` while answering each message with ``answer(message)`` as JSON.
+
+    For labs that push data and take commands at the same time (ticker,
+    quality). A command that raises ValueError gets
+    ``{"type": "error", "error": ...}``; the stream stops with the connection.
+    """
+    streaming = asyncio.get_running_loop().create_task(stream)
+    try:
+        async for message in connection:
+            try:
+                reply = answer(message)
+            except ValueError as exc:
+                reply = {"type": "error", "error": str(exc)}
+            await connection.send(json.dumps(reply))
+    finally:
+        streaming.cancel()
+        try:
+            await streaming
+        except asyncio.CancelledError:
+            pass

@@ -42,7 +42,7 @@ from typing import Any
 
 from websockets.asyncio.server import ServerConnection
 
-from ._base import Lab
+from ._base import Lab, stream_and_answer
 
 __all__ = ["QUALITY_FRAME", "QUALITY_LEVELS", "QualityLab"]
 
@@ -105,20 +105,9 @@ class QualityLab(Lab):
     async def handle(self, connection: ServerConnection) -> None:
         """Stream frames; obey quality and bandwidth commands meanwhile."""
         link: dict[str, Any] = {"quality": self.quality, "bandwidth": self.bandwidth}
-        streaming = asyncio.get_running_loop().create_task(self._stream(connection, link))
-        try:
-            async for message in connection:
-                try:
-                    reply = self._command(message, link)
-                except ValueError as exc:
-                    reply = {"type": "error", "error": str(exc)}
-                await connection.send(json.dumps(reply))
-        finally:
-            streaming.cancel()
-            try:
-                await streaming
-            except asyncio.CancelledError:
-                pass
+        await stream_and_answer(
+            connection, self._stream(connection, link), lambda message: self._command(message, link)
+        )
 
     def _command(self, message: str | bytes, link: dict[str, Any]) -> dict[str, Any]:
         try:

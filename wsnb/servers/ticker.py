@@ -68,7 +68,7 @@ from typing import Any
 from websockets.asyncio.server import ServerConnection
 from websockets.protocol import State
 
-from ._base import Lab
+from ._base import Lab, stream_and_answer
 
 __all__ = ["TICKER_UPDATE", "TickerLab", "price_walk"]
 
@@ -167,20 +167,11 @@ class TickerLab(Lab):
         """Act on commands; stream updates for the subscribed symbols meanwhile."""
         subscriptions: dict[str, _Subscription] = {}
         settings = {"rate": self.rate}
-        streaming = asyncio.get_running_loop().create_task(self._stream(connection, subscriptions, settings))
-        try:
-            async for message in connection:
-                try:
-                    reply = self._command(message, subscriptions, settings)
-                except ValueError as exc:
-                    reply = {"type": "error", "error": str(exc)}
-                await connection.send(json.dumps(reply))
-        finally:
-            streaming.cancel()
-            try:
-                await streaming
-            except asyncio.CancelledError:
-                pass
+        await stream_and_answer(
+            connection,
+            self._stream(connection, subscriptions, settings),
+            lambda message: self._command(message, subscriptions, settings),
+        )
 
     def _command(
         self, message: str | bytes, subscriptions: dict[str, _Subscription], settings: dict[str, float]

@@ -16,6 +16,7 @@ class Target(EventTarget):
     """A minimal EventTarget with on<type> handlers, like WebSocket's."""
 
     onping = EventHandler("ping")
+    onmessage = EventHandler("message")
     onclose = EventHandler("close")
     _remembered_types = frozenset({"close"})
     _final_type = "close"
@@ -71,7 +72,11 @@ class EventObjectTests(unittest.TestCase):
             Event(1)  # type: ignore[arg-type]
 
 
-class DispatchTests(unittest.TestCase):
+class ListenerRulesTests(unittest.TestCase):
+    """The DOM's listener rules, through ``_dispatch`` (every event but received messages)."""
+
+    type = "ping"
+
     def setUp(self) -> None:
         self.target = Target()
         self.calls: list[str] = []
@@ -79,73 +84,94 @@ class DispatchTests(unittest.TestCase):
     def listener(self, name: str) -> Any:
         return lambda event: self.calls.append(name)
 
+    def add(self, callback: Any, options: Any = None) -> None:
+        self.target.addEventListener(self.type, callback, options)
+
+    def remove(self, callback: Any) -> None:
+        self.target.removeEventListener(self.type, callback)
+
+    def set_handler(self, value: Any) -> None:
+        setattr(self.target, f"on{self.type}", value)
+
+    def fire(self) -> None:
+        """Dispatch one trusted event of ``self.type``."""
+        self.target.fire(Event(self.type))
+
     def test_registration_order(self) -> None:
         """Listeners run in the order they were added."""
         for name in "abc":
-            self.target.addEventListener("ping", self.listener(name))
-        self.target.fire(Event("ping"))
+            self.add(self.listener(name))
+        self.fire()
         self.assertEqual(self.calls, ["a", "b", "c"])
 
     def test_handler_position(self) -> None:
         """An on<type> handler runs where it was first set; reassigning keeps its place."""
-        self.target.addEventListener("ping", self.listener("first"))
-        self.target.onping = self.listener("handler-1")
-        self.target.addEventListener("ping", self.listener("last"))
-        self.target.onping = self.listener("handler-2")
-        self.target.fire(Event("ping"))
+        self.add(self.listener("first"))
+        self.set_handler(self.listener("handler-1"))
+        self.add(self.listener("last"))
+        self.set_handler(self.listener("handler-2"))
+        self.fire()
         self.assertEqual(self.calls, ["first", "handler-2", "last"])
 
     def test_handler_none_then_again(self) -> None:
         """Setting a handler to None removes it; setting it again appends it."""
-        self.target.onping = self.listener("handler")
-        self.target.addEventListener("ping", self.listener("listener"))
-        self.target.onping = None
-        self.assertIsNone(self.target.onping)
-        self.target.onping = self.listener("handler-again")
-        self.target.fire(Event("ping"))
+        self.set_handler(self.listener("handler"))
+        self.add(self.listener("listener"))
+        self.set_handler(None)
+        self.assertIsNone(getattr(self.target, f"on{self.type}"))
+        self.set_handler(self.listener("handler-again"))
+        self.fire()
         self.assertEqual(self.calls, ["listener", "handler-again"])
 
     def test_duplicate_ignored(self) -> None:
         """The same callback added twice for one type runs once."""
         callback = self.listener("x")
-        self.target.addEventListener("ping", callback)
-        self.target.addEventListener("ping", callback)
-        self.target.addEventListener("ping", callback, True)  # capture differs: a second listener
-        self.target.fire(Event("ping"))
+        self.add(callback)
+        self.add(callback)
+        self.add(callback, True)  # capture differs: a second listener
+        self.fire()
         self.assertEqual(self.calls, ["x", "x"])
 
     def test_remove(self) -> None:
         """removeEventListener removes the matching listener only."""
         a, b = self.listener("a"), self.listener("b")
-        self.target.addEventListener("ping", a)
-        self.target.addEventListener("ping", b)
-        self.target.removeEventListener("ping", a)
-        self.target.removeEventListener("ping", self.listener("unknown"))
-        self.target.fire(Event("ping"))
+        self.add(a)
+        self.add(b)
+        self.remove(a)
+        self.remove(self.listener("unknown"))
+        self.fire()
         self.assertEqual(self.calls, ["b"])
 
     def test_removed_during_dispatch(self) -> None:
         """A listener removed by an earlier one during dispatch does not run."""
         b = self.listener("b")
-        self.target.addEventListener("ping", lambda e: self.target.removeEventListener("ping", b))
-        self.target.addEventListener("ping", b)
-        self.target.fire(Event("ping"))
+        self.add(lambda e: self.remove(b))
+        self.add(b)
+        self.fire()
+        self.assertEqual(self.calls, [])
+
+    def test_handler_removed_during_dispatch(self) -> None:
+        """A handler set to None by an earlier listener during dispatch does not run."""
+        self.add(lambda e: self.set_handler(None))
+        self.set_handler(self.listener("handler"))
+        self.fire()
         self.assertEqual(self.calls, [])
 
     def test_added_during_dispatch(self) -> None:
         """A listener added during dispatch waits for the next event."""
-        self.target.addEventListener("ping", lambda e: self.target.addEventListener("ping", self.listener("late")))
-        self.target.fire(Event("ping"))
+        self.add(lambda e: self.add(self.listener("late")))
+        self.fire()
         self.assertEqual(self.calls, [])
-        self.target.fire(Event("ping"))
+        self.fire()
         self.assertEqual(self.calls, ["late"])
 
     def test_once(self) -> None:
-        """A listener added with once=True runs once."""
-        self.target.addEventListener("ping", self.listener("once"), {"once": True})
-        self.target.fire(Event("ping"))
-        self.target.fire(Event("ping"))
-        self.assertEqual(self.calls, ["once"])
+        """A listener added with once=True runs once, and only it is removed."""
+        self.add(self.listener("once"), {"once": True})
+        self.add(self.listener("always"))
+        self.fire()
+        self.fire()
+        self.assertEqual(self.calls, ["once", "always", "always"])
 
     def test_handle_event_object(self) -> None:
         """An object with handleEvent is a listener."""
@@ -155,15 +181,15 @@ class DispatchTests(unittest.TestCase):
             def handleEvent(self, event: Event) -> None:  # noqa: N802
                 calls.append(event.type)
 
-        self.target.addEventListener("ping", Listener())
-        self.target.fire(Event("ping"))
-        self.assertEqual(self.calls, ["ping"])
+        self.add(Listener())
+        self.fire()
+        self.assertEqual(self.calls, [self.type])
 
     def test_stop_immediate_propagation(self) -> None:
         """stopImmediatePropagation() stops the remaining listeners."""
-        self.target.addEventListener("ping", lambda e: e.stopImmediatePropagation())
-        self.target.addEventListener("ping", self.listener("never"))
-        self.target.fire(Event("ping"))
+        self.add(lambda e: e.stopImmediatePropagation())
+        self.add(self.listener("never"))
+        self.fire()
         self.assertEqual(self.calls, [])
 
     def test_exception_reported_and_dispatch_continues(self) -> None:
@@ -171,22 +197,59 @@ class DispatchTests(unittest.TestCase):
         def broken(event: Event) -> None:
             raise RuntimeError("boom")
 
-        self.target.addEventListener("ping", broken)
-        self.target.addEventListener("ping", self.listener("after"))
+        self.add(broken)
+        self.add(self.listener("after"))
         with self.assertLogs("wsnb", "ERROR") as logs:
-            self.target.fire(Event("ping"))
+            self.fire()
         self.assertEqual(self.calls, ["after"])
         self.assertIn("RuntimeError: boom", logs.output[0])
 
     def test_target_during_dispatch(self) -> None:
         """target and currentTarget are the target during dispatch; currentTarget is None after."""
         seen: list[Any] = []
-        self.target.addEventListener("ping", lambda e: seen.append((e.target, e.currentTarget, e.eventPhase)))
-        event = Event("ping")
-        self.target.fire(event)
-        self.assertEqual(seen, [(self.target, self.target, Event.AT_TARGET)])
+        events: list[Event] = []
+        self.add(lambda e: seen.append((e.target, e.currentTarget, e.eventPhase, e.isTrusted)))
+        self.add(events.append)
+        self.fire()
+        self.assertEqual(seen, [(self.target, self.target, Event.AT_TARGET, True)])
+        [event] = events
         self.assertIs(event.target, self.target)
         self.assertIsNone(event.currentTarget)
+        self.assertEqual(event.eventPhase, Event.NONE)
+
+
+class ReceivedMessageRulesTests(ListenerRulesTests):
+    """The same rules through ``_dispatch_received``, the inline walk for received messages."""
+
+    type = "message"
+
+    def fire(self) -> None:
+        self.target._dispatch_received("hello", "ws://127.0.0.1:8765")
+
+    def test_received_event_fields(self) -> None:
+        """A received message is a trusted MessageEvent with the standard's defaults."""
+        events: list[Event] = []
+        self.add(events.append)
+        self.fire()
+        [event] = events
+        self.assertIsInstance(event, MessageEvent)
+        assert isinstance(event, MessageEvent)
+        self.assertEqual(
+            (event.type, event.data, event.origin, event.lastEventId, event.source, event.ports),
+            ("message", "hello", "ws://127.0.0.1:8765", "", None, []),
+        )
+        self.assertEqual((event.bubbles, event.cancelable, event.defaultPrevented), (False, False, False))
+        self.assertGreater(event.timeStamp, 0)
+        self.assertEqual(repr(event), "MessageEvent(type='message', data='hello', origin='ws://127.0.0.1:8765')")
+
+
+class DispatchEventTests(unittest.TestCase):
+    def setUp(self) -> None:
+        self.target = Target()
+        self.calls: list[str] = []
+
+    def listener(self, name: str) -> Any:
+        return lambda event: self.calls.append(name)
 
     def test_dispatch_event(self) -> None:
         """dispatchEvent runs listeners now, marks the event untrusted and returns not canceled."""

@@ -419,9 +419,10 @@ class WebSocket(SocketTarget):
         # The standard drops messages that arrive once closing has started.
         if self._ready_state is not OPEN:
             return
-        if data.__class__ is not str and self._binary_type == "blob":
-            data = Blob._wrap(data)  # type: ignore[arg-type]
-        self._dispatch_received(data, self._origin)
+        if data.__class__ is str or self._binary_type != "blob":
+            self._dispatch_received(data, self._origin)
+        else:
+            self._dispatch_received(Blob._wrap(data), self._origin)  # type: ignore[arg-type]
 
     def _closed(self, *, failure: Failure | None = None, code: int = 1006, reason: str = "", was_clean: bool = False) -> None:
         """Run the standard's "the WebSocket connection is closed" task."""

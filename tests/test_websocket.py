@@ -481,6 +481,61 @@ class ServerCloseTests(ServerTestCase):
         close = await ws.wait_for("close", timeout=TIMEOUT)
         self.assertEqual((close.code, close.reason, close.wasClean), (1008, "policy", True))
 
+    async def test_server_close_frame_starts_closing(self) -> None:
+        """The server's Close frame makes readyState CLOSING, after the messages sent before it."""
+        ws = await self.open()
+        recorder = Recorder(ws)
+        ws._call_watchers.append(lambda call, *details: recorder.log.append((call, ws.readyState)))
+        ws.send("not a command")  # answered with an "error: ..." message
+        ws.send('{"close": 4001, "reason": "done"}')
+        close = await ws.wait_for("close", timeout=TIMEOUT)
+        self.assertEqual(
+            [entry for entry in recorder.log if entry[0] != "send"],
+            [("message", OPEN), ("close-frame", CLOSING), ("close", CLOSED)],
+        )
+        self.assertEqual((close.code, close.reason, close.wasClean), (4001, "done", True))
+
+    async def test_close_frame_right_after_handshake(self) -> None:
+        """A Close frame that arrives with the handshake still passes through CLOSING."""
+        ws = self.connect("?code=4002&reason=early")
+        states: list[tuple[Any, ...]] = []
+        ws._call_watchers.append(lambda *call: states.append((*call, ws.readyState)))
+        close = await ws.wait_for("close", timeout=TIMEOUT)
+        self.assertEqual(states, [("close-frame", 4002, "early", CLOSING)])
+        self.assertEqual(close.code, 4002)
+
+    async def test_send_and_close_while_server_closing(self) -> None:
+        """While the server's close is under way, send() is dropped but counted and close() does nothing."""
+        ws = await self.open()
+        seen: list[Any] = []
+
+        def on_close_frame(call: str, *details: Any) -> None:
+            if call == "close-frame":
+                ws.send("too late")
+                ws.close(1000, "ignored")
+                seen.append((ws.readyState, ws.bufferedAmount))
+
+        ws._call_watchers.append(on_close_frame)
+        ws.send('{"close": 4003}')
+        closes = ws.record("close")
+        close = await ws.wait_for("close", timeout=TIMEOUT)
+        self.assertEqual(seen, [(CLOSING, len("too late"))])
+        self.assertEqual((close.code, close.reason), (4003, ""))
+        self.assertEqual(len(closes), 1)
+        self.assertEqual(ws.bufferedAmount, len("too late"))
+        sent = [frame for frame in ws.frames if frame.direction == "sent"]
+        self.assertEqual([(frame.opcode, frame.code) for frame in sent], [("close", 4003)])
+
+    async def test_failure_skips_closing(self) -> None:
+        """A connection that fails (no Close frame from the server) goes from OPEN to CLOSED."""
+        ws = await self.open()
+        calls: list[str] = []
+        ws._call_watchers.append(lambda call, *details: calls.append(call))
+        ws.send('{"drop": true}')
+        close = await ws.wait_for("close", timeout=TIMEOUT)
+        self.assertEqual((close.code, close.wasClean), (1006, False))
+        self.assertNotIn("close-frame", calls)
+
 
 class FailureTests(ServerTestCase):
     """Every failure reaches the script as error, then close 1006, wasClean false."""

@@ -173,6 +173,35 @@ class _Connect(connect):
         return exc
 
 
+class _ClientConnection(ClientConnection):
+    """websockets' ClientConnection, also telling wsnb when the peer's Close frame arrives.
+
+    The WHATWG standard sets readyState to CLOSING when the closing handshake
+    starts, including when the *server* starts it with a Close frame.
+    websockets reports the end of the connection only once the TCP
+    connection is closed, so wsnb watches the incoming data: after each read
+    (not each frame, so a fast stream pays nothing per message) it checks
+    whether the Close frame has arrived. websockets' ``connect`` takes this
+    class through its ``create_connection`` argument, which exists for such
+    customisation.
+    """
+
+    _close_frame_callback: Callable[[int, str], None] | None = None
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self._close_frame_callback is not None and self.protocol.close_rcvd is not None:
+            self._report_close_frame()
+
+    def _report_close_frame(self) -> None:
+        callback, self._close_frame_callback = self._close_frame_callback, None
+        close = self.protocol.close_rcvd
+        assert callback is not None and close is not None
+        # Queued, not called: messages that arrived before the Close frame
+        # were handed to the reader first and are dispatched before it.
+        self.loop.call_soon(callback, int(close.code), close.reason)
+
+
 async def open_connection(url: str, protocols: list[str], options: EngineOptions) -> EngineConnection:
     """Open a WebSocket connection; raise an ``EngineFailure`` if it fails."""
     frames: list[FrameRecord] = []
@@ -200,6 +229,7 @@ async def open_connection(url: str, protocols: list[str], options: EngineOptions
             user_agent_header=options.user_agent,
             proxy=options.proxy,
             logger=logger,
+            create_connection=_ClientConnection,
             **tls,
         )
     except asyncio.CancelledError:
@@ -214,6 +244,7 @@ async def open_connection(url: str, protocols: list[str], options: EngineOptions
             "subprotocol",
             f"the server selected no subprotocol, but the client offered {', '.join(protocols)}",
         ))
+    assert isinstance(conn, _ClientConnection)
     return EngineConnection(conn, frames)
 
 
@@ -295,7 +326,7 @@ class EngineConnection:
 
     __slots__ = ("_conn", "frames", "subprotocol", "extensions")
 
-    def __init__(self, conn: ClientConnection, frames: list[FrameRecord]) -> None:
+    def __init__(self, conn: _ClientConnection, frames: list[FrameRecord]) -> None:
         self._conn = conn
         self.frames = frames
         self.subprotocol: str = conn.subprotocol or ""
@@ -303,6 +334,18 @@ class EngineConnection:
         self.extensions: str = ""
         if response is not None:
             self.extensions = ", ".join(response.headers.get_all("Sec-WebSocket-Extensions"))
+
+    def on_close_frame(self, callback: Callable[[int, str], None]) -> None:
+        """Call ``callback(code, reason)`` once, soon after the peer's Close frame arrives.
+
+        The code is 1005 for a Close frame without a status. If the frame
+        arrived already, the call is queued at once. The callback runs
+        after the messages received before the frame are handed to
+        ``pump``'s ``on_message``.
+        """
+        self._conn._close_frame_callback = callback
+        if self._conn.protocol.close_rcvd is not None:
+            self._conn._report_close_frame()
 
     async def pump(self, on_message: Callable[[str | bytes], None], closing: Callable[[], bool]) -> ClosedInfo:
         """Pass every received message to ``on_message`` until the connection closes.

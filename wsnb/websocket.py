@@ -130,9 +130,10 @@ class WebSocket(SocketTarget):
         self._buffered = 0
         self._buffered_lock = threading.Lock()
         self._failure: Failure | None = None
-        # Callables told about every send() and close() call, for tools that
-        # watch a socket without changing it (wsnb.widgets logs sent messages
-        # with them: the DOM has no event for a send). See _notify_watchers.
+        # Callables told about every send() and close() call and about the
+        # server's Close frame, for tools that watch a socket without
+        # changing it (wsnb.widgets logs sent messages with them: the DOM has
+        # no event for a send). See _notify_watchers.
         self._call_watchers: list[Any] = []
         self._frames: list[FrameRecord] = []
         self._conn: EngineConnection | None = None
@@ -161,7 +162,9 @@ class WebSocket(SocketTarget):
 
         It changes only from the loop, right before the event that reports
         it runs (OPEN before ``open`` handlers, CLOSED before ``error`` and
-        ``close`` handlers), and to CLOSING inside ``close()``.
+        ``close`` handlers); it becomes CLOSING inside ``close()``, or on the
+        loop when the server's Close frame arrives (after the messages sent
+        before it are dispatched; no event marks that moment).
         """
         return self._ready_state
 
@@ -401,6 +404,7 @@ class WebSocket(SocketTarget):
         self._protocol = conn.subprotocol
         self._extensions = conn.extensions
         self._ready_state = OPEN
+        conn.on_close_frame(self._on_close_frame)
         self._fire(Event("open"))
         try:
             info = await conn.pump(self._on_message, self._is_close_requested)
@@ -416,13 +420,28 @@ class WebSocket(SocketTarget):
         return self._close_requested
 
     def _on_message(self, data: str | bytes) -> None:
-        # The standard drops messages that arrive once closing has started.
-        if self._ready_state is not OPEN:
+        # The standard drops messages that arrive once close() was called.
+        # (Messages received before the server's Close frame are dispatched
+        # before readyState becomes CLOSING, and none can come after it.)
+        if self._close_requested:
             return
         if data.__class__ is str or self._binary_type != "blob":
             self._dispatch_received(data, self._origin)
         else:
             self._dispatch_received(Blob._wrap(data), self._origin)  # type: ignore[arg-type]
+
+    def _on_close_frame(self, code: int, reason: str) -> None:
+        """The server's Close frame arrived: the closing handshake has started.
+
+        If the script had not called close(), readyState becomes CLOSING now
+        (the standard's "the WebSocket closing handshake is started"); the
+        ``close`` event follows once the TCP connection is closed. No event
+        marks this moment, so watchers are told.
+        """
+        if self._ready_state is OPEN:
+            self._ready_state = CLOSING
+            if self._call_watchers:
+                self._notify_watchers("close-frame", code, reason)
 
     def _closed(self, *, failure: Failure | None = None, code: int = 1006, reason: str = "", was_clean: bool = False) -> None:
         """Run the standard's "the WebSocket connection is closed" task."""
@@ -468,11 +487,14 @@ class WebSocket(SocketTarget):
                 self._wake_drain_waiters()
 
     def _notify_watchers(self, call: str, *details: Any) -> None:
-        """Tell each call watcher about a send() or close() call, in the caller's thread.
+        """Tell each call watcher what no event reports, in the caller's thread.
 
-        ``("send", payload, is_text, readyState_at_the_call)`` or
-        ``("close", code, reason)``. A watcher's exception is logged and
-        never reaches the script: watching must not change what send() does.
+        ``("send", payload, is_text, readyState_at_the_call)`` and
+        ``("close", code, reason)`` for the script's calls;
+        ``("close-frame", code, reason)`` when the server's Close frame
+        starts the closing handshake (on the loop). A watcher's exception is
+        logged and never reaches the script: watching must not change what
+        the socket does.
         """
         for watcher in tuple(self._call_watchers):
             try:

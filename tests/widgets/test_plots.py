@@ -115,12 +115,15 @@ class ReadyStateLogTests(unittest.IsolatedAsyncioTestCase):
         self.assertEqual(repr(log), "<ReadyStateLog CONNECTING -> OPEN -> CLOSING -> CLOSED, 3 message(s)>")
 
     async def test_server_close_and_failure(self) -> None:
-        """A server's close shows OPEN then CLOSED; a refused connection shows error then close."""
+        """A server's close passes CLOSING at its Close frame; a refused connection shows error then close."""
         async with serve("close-lab") as lab:
             ws = WebSocket(lab.url + "?code=4000&reason=bye")
             log = ReadyStateLog(ws)
             await ws.wait_for("close", timeout=TIMEOUT)
-        self.assertEqual(states(log), [("CONNECTING", "start"), ("OPEN", "open"), ("CLOSED", "close")])
+        self.assertEqual(
+            states(log),
+            [("CONNECTING", "start"), ("OPEN", "open"), ("CLOSING", "Close frame"), ("CLOSED", "close")],
+        )
         ws = WebSocket(closed_port_url())
         log = ReadyStateLog(ws)
         await ws.wait_for("close", timeout=TIMEOUT)

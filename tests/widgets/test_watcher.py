@@ -184,6 +184,26 @@ class WatcherTests(WatcherTestCase):
         times = [when for _, when in watcher.timeline]
         self.assertEqual(times, sorted(times))
 
+    async def test_server_close_frame(self) -> None:
+        """The server's Close frame is logged as received, with its code, where CLOSING starts."""
+        lab = await serve("close-lab")
+        try:
+            ws = self.connect(lab.url)
+            watcher = SocketWatcher(ws)
+            await ws.wait_for("open", timeout=TIMEOUT)
+            ws.send('{"close": 4001, "reason": "done"}')
+            await ws.wait_for("close", timeout=TIMEOUT)
+            await next_update(watcher)
+        finally:
+            await lab.close()
+        rows = [(row.direction, row.kind, row.preview) for row in watcher.log][2:]
+        self.assertEqual(rows, [
+            ("received", "event", "Close frame code=4001 reason='done'"),
+            ("event", "event", "close code=4001 reason='done' wasClean=True"),
+        ])
+        self.assertEqual([state for state, _ in watcher.timeline], [CONNECTING, OPEN, CLOSING, CLOSED])
+        self.assertEqual(watcher.log.export(filter="events")[1]["event"], "Close frame")
+
     async def test_failed_connection(self) -> None:
         """A refused connection is logged as error then close 1006, both with the failure's reason."""
         ws = self.connect(closed_port_url())

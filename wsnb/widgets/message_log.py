@@ -1,7 +1,7 @@
 """The message log widget: every message and event of a socket, as in DevTools.
 
 One row per message sent, message received and event (``open``, ``error``,
-``close``, and the script's ``close()`` call), with the time since the
+``close``, the script's ``close()`` call and the server's Close frame), with the time since the
 socket opened, the direction, the kind (text, binary or event), the size in
 bytes and a preview: text cut to one line, binary as hex, and for events
 their details (``close`` code, reason and ``wasClean``, and why a failed
@@ -84,7 +84,7 @@ class MessageLog(WatcherView, widgets.VBox):
         self._filter_buttons = widgets.ToggleButtons(
             options=[(name, name) for name in FILTERS],
             value="all",
-            tooltips=["every row", "messages sent", "messages received", "open, error, close and close()"],
+            tooltips=["every row", "messages sent", "messages received", "open, error, close, close() and the server's Close frame"],
             style={"button_width": "auto"},
         )
         self._search_box = widgets.Text(

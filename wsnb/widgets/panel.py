@@ -12,7 +12,8 @@ the bufferedAmount gauge, the counters, the readyState timeline, the message
 log, the send bar and the close controls. Each can also be used alone.
 
 The panel watches the socket; it never owns it. It subscribes with
-``addEventListener`` and is told about ``send()`` and ``close()`` calls, so
+``addEventListener`` and is told about ``send()`` and ``close()`` calls and
+the server's Close frame, so
 your own handlers run exactly as they would without it, and closing the
 panel leaves the socket open. Several panels may watch one socket.
 

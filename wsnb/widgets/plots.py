@@ -219,10 +219,9 @@ class ReadyStateLog:
 
     It listens to ``open``, ``error``, ``close`` and ``message`` (and, on a
     pattern class, ``reconnect``) with ``addEventListener``, and reads
-    ``readyState`` at each one; on a ``wsnb.WebSocket`` it also hears the
-    script's ``close()`` calls, where CLOSING starts (no event marks it).
-    A close the *server* starts shows as OPEN then CLOSED: the browser API
-    has no event for the moment its Close frame arrives.
+    ``readyState`` at each one; on a ``wsnb.WebSocket`` it also hears
+    where CLOSING starts, which no event marks: the script's ``close()``
+    call, or the arrival of the server's Close frame.
 
     Make it right after the constructor, in the same cell, so that it sees
     CONNECTING from the start.
@@ -289,6 +288,8 @@ class ReadyStateLog:
     def _on_call(self, call: str, *details: Any) -> None:
         if call == "close":
             self._note("close()")
+        elif call == "close-frame":
+            self._note("Close frame")
 
     @property
     def state(self) -> ReadyState:

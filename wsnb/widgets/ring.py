@@ -10,9 +10,10 @@ A row is one of:
   CLOSED carries the note ``"not sent"``, because the standard drops it;
 - a message received (direction ``"received"``);
 - an event the socket dispatched, ``open``, ``error`` or ``close``
-  (direction ``"event"``, kind ``"event"``), and the script's ``close()``
-  call (direction ``"sent"``, kind ``"event"``): the CLOSING state starts
-  there and no event reports it.
+  (direction ``"event"``, kind ``"event"``);
+- where the CLOSING state starts, which no event reports: the script's
+  ``close()`` call (direction ``"sent"``, kind ``"event"``) or the server's
+  ``Close frame`` (direction ``"received"``, kind ``"event"``).
 
 The log keeps the start of each message (:data:`HEAD_CHARS` characters of
 text, :data:`HEAD_BYTES` bytes of binary), not the whole message: a ring of
@@ -40,8 +41,8 @@ HEAD_BYTES = 64
 
 FILTERS = ("all", "sent", "received", "events")
 """The log's filters, as in a browser's DevTools: every row, sent messages,
-received messages, or events (``open``, ``error``, ``close`` and the
-``close()`` call)."""
+received messages, or events (``open``, ``error``, ``close``, the
+``close()`` call and the server's Close frame)."""
 
 
 class LogRow:
@@ -59,10 +60,11 @@ class LogRow:
         head: The start of the message: ``str`` for text, ``bytes`` for
             binary, None for events.
         truncated: Whether ``head`` is shorter than the message.
-        event: For event rows, ``"open"``, ``"error"``, ``"close"`` or
-            ``"close()"``; else None.
-        code: Close code of a ``close`` event or a ``close()`` call.
-        reason: Close reason of a ``close`` event or a ``close()`` call.
+        event: For event rows, ``"open"``, ``"error"``, ``"close"``,
+            ``"close()"`` or ``"Close frame"``; else None.
+        code: Close code of a ``close`` event, a ``close()`` call or the
+            server's Close frame (1005: it had none).
+        reason: Close reason of the same.
         was_clean: ``wasClean`` of a ``close`` event.
         failure: Why the connection failed (a wsnb extra that browsers
             hide), on the ``error`` and ``close`` rows of a failed socket.

@@ -3,9 +3,10 @@
 A :class:`SocketWatcher` subscribes to a socket's ``open``, ``message``,
 ``error`` and ``close`` events with ``addEventListener`` (so ``onmessage``
 and every other listener still run exactly as before) and is told about
-``send()`` and ``close()`` calls, which no event reports. For each one it
-does a few cheap things: count, append a row to its :class:`LogRing`, note a
-readyState change. It never touches ipywidgets itself.
+``send()`` and ``close()`` calls and the server's Close frame, which no
+event reports. For each one it does a few cheap things: count, append a row
+to its :class:`LogRing`, note a readyState change. It never touches
+ipywidgets itself.
 
 Views (the widgets of a panel) register with :meth:`SocketWatcher.add_view`.
 They are not called per message: a :class:`Coalescer` calls them at most
@@ -330,7 +331,7 @@ class SocketWatcher:
         self._coalescer.mark()
 
     def _on_call(self, call: str, *details: Any) -> None:
-        """Hear about a send() or close() call, in the caller's thread."""
+        """Hear about a send() or close() call, or the server's Close frame, in the caller's thread."""
         when = now_ms()
         if _loop.in_loop_thread(self._loop):
             self._record_call(when, call, details)
@@ -364,6 +365,10 @@ class SocketWatcher:
             code, reason = details
             self.timeline.append((ReadyState.CLOSING, when))
             self._log(LogRow(when, "sent", "event", event="close()", code=code, reason=reason))
+        elif call == "close-frame":
+            code, reason = details
+            self.timeline.append((ReadyState.CLOSING, when))
+            self._log(LogRow(when, "received", "event", event="Close frame", code=code, reason=reason))
         self._coalescer.mark()
 
     def __repr__(self) -> str:

@@ -29,8 +29,7 @@ def bounded(func: F) -> F:
 
     @functools.wraps(func)
     async def wrapper(*args: Any, **kwargs: Any) -> Any:
-        async with asyncio.timeout(TIMEOUT):
-            return await func(*args, **kwargs)
+        return await asyncio.wait_for(func(*args, **kwargs), TIMEOUT)
 
     return wrapper  # type: ignore[return-value]
 
@@ -38,8 +37,8 @@ def bounded(func: F) -> F:
 def with_timeouts(cls: C) -> C:
     """Bound every async test_* method of a test case with TIMEOUT.
 
-    IsolatedAsyncioTestCase runs setUp, the test and cleanups in separate
-    tasks, so each test body gets its own ``asyncio.timeout``.
+    IsolatedAsyncioTestCase runs setUp, the test and cleanups separately,
+    so each test body gets its own bound.
     """
     for name, func in list(vars(cls).items()):
         if name.startswith("test_") and inspect.iscoroutinefunction(func):

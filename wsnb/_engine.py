@@ -282,7 +282,7 @@ def failure_from_handshake(exc: BaseException) -> Failure:
         return Failure("refused", "the host refused the TCP connection (nothing listens on that port)", exception=exc)
     if isinstance(exc, socket.gaierror):
         return Failure("dns", f"the host name could not be resolved: {exc.strerror}", exception=exc)
-    if isinstance(exc, TimeoutError):
+    if isinstance(exc, (TimeoutError, asyncio.TimeoutError)):
         return Failure("timeout", "the opening handshake did not finish within open_timeout", exception=exc)
     if isinstance(exc, OSError):
         return Failure("network", f"the TCP connection failed: {exc.strerror or exc}", exception=exc)

@@ -584,7 +584,7 @@ class EventTarget:
         """
         try:
             return await _loop.run_on(self._target_loop(), self._wait_here(type, timeout))
-        except TimeoutError:
+        except asyncio.TimeoutError:
             raise TimeoutError(f"no {type!r} event within {timeout} s") from None
 
     def record(self, *types: str) -> EventRecorder:
@@ -669,7 +669,7 @@ class EventRecorder:
         """
         try:
             return await _loop.run_on(self.target._target_loop(), self._wait_here(count, timeout))
-        except TimeoutError:
+        except asyncio.TimeoutError:
             raise TimeoutError(
                 f"{len(self.events)} of {count} {'/'.join(self.types)} event(s) within {timeout} s"
             ) from None

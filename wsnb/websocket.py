@@ -336,7 +336,7 @@ class WebSocket(SocketTarget):
         """
         try:
             return await _loop.run_on(self._loop, asyncio.wait_for(self._wait_buffered_here(at_most), timeout))
-        except TimeoutError:
+        except asyncio.TimeoutError:
             raise TimeoutError(
                 f"bufferedAmount is still {self._buffered} bytes (> {at_most}) after {timeout} s"
             ) from None

@@ -66,7 +66,7 @@ class ChatTests(unittest.IsolatedAsyncioTestCase):
             await say(ann, type="join", room="r", username="ann")
             await hear(ann)
             await say(ann, type="typing", room="r")
-            with self.assertRaises(TimeoutError):
+            with self.assertRaises(asyncio.TimeoutError):
                 await asyncio.wait_for(ann.recv(), 100 * MS)
 
     async def test_errors(self):

@@ -25,7 +25,7 @@ class SilentTests(unittest.IsolatedAsyncioTestCase):
                 await ws.send(json.dumps({"type": "ping", "id": 7}))
                 self.assertEqual(json.loads(await ws.recv()), {"type": "pong", "id": 7})
                 await ws.send("ping")
-                with self.assertRaises(TimeoutError):
+                with self.assertRaises(asyncio.TimeoutError):
                     await asyncio.wait_for(ws.recv(), 200 * MS)
             self.assertEqual((server.lab.pongs, server.lab.silenced), (2, 1))
 
@@ -40,7 +40,7 @@ class SilentTests(unittest.IsolatedAsyncioTestCase):
                 await ws.send("silence")
                 await ws.send("silence")
                 await ws.send("ping")
-                with self.assertRaises(TimeoutError):
+                with self.assertRaises(asyncio.TimeoutError):
                     await asyncio.wait_for(ws.recv(), 200 * MS)
             self.assertEqual(server.lab.ignored, 5)
             self.assertEqual(server.lab.silenced, 1)
@@ -50,7 +50,7 @@ class SilentTests(unittest.IsolatedAsyncioTestCase):
         async with serve("silent", answer=0, deaf=True) as server:
             async with connect(server.url, ping_interval=None, close_timeout=0.1) as ws:
                 pong = await ws.ping()
-                with self.assertRaises(TimeoutError):
+                with self.assertRaises(asyncio.TimeoutError):
                     await asyncio.wait_for(pong, 200 * MS)
         # Closing the server made it read again, so it closed promptly.
 

@@ -59,7 +59,7 @@ class SlowReaderTests(unittest.IsolatedAsyncioTestCase):
                 await lab.wait_paused()  # returns at once while paused
                 sending = asyncio.create_task(send_all(ws))
                 # The behaviour under test: the sends stay blocked.
-                with self.assertRaises(TimeoutError):
+                with self.assertRaises(asyncio.TimeoutError):
                     await asyncio.wait_for(asyncio.shield(sending), 500 * MS)
                 self.assertEqual(lab.received_messages, 0)
                 self.assertGreater(ws.transport.get_write_buffer_size(), 0)

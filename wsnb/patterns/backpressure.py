@@ -166,14 +166,16 @@ class Backpressure(Wrapper):
                 return True
             return size > 0 and buffered > 0 and buffered + size > self.high_water
 
+        async def drained() -> None:
+            while waiting():
+                closed = self._seen.get("close")
+                if closed is not None:
+                    raise SocketClosed("drain", closed)  # type: ignore[arg-type]
+                await self.sleep(self.poll_interval)
+
         try:
-            async with asyncio.timeout(timeout):
-                while waiting():
-                    closed = self._seen.get("close")
-                    if closed is not None:
-                        raise SocketClosed("drain", closed)  # type: ignore[arg-type]
-                    await self.sleep(self.poll_interval)
-        except TimeoutError:
+            await asyncio.wait_for(drained(), timeout)
+        except asyncio.TimeoutError:
             raise TimeoutError(
                 f"bufferedAmount is still {socket.bufferedAmount} bytes after {timeout} s "
                 f"(waiting for {self.low_water})"

@@ -262,7 +262,7 @@ class Batching(Wrapper):
         self._drain_waiters.append(future)
         try:
             await asyncio.wait_for(future, timeout)
-        except TimeoutError:
+        except asyncio.TimeoutError:
             raise TimeoutError(f"{len(self._pending)} message(s) still pending after {timeout} s") from None
         finally:
             if future in self._drain_waiters:

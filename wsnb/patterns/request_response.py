@@ -133,7 +133,7 @@ class RequestResponse(Wrapper):
         wait = self.timeout if timeout is None else timeout
         try:
             return await asyncio.wait_for(future, wait)
-        except TimeoutError:
+        except asyncio.TimeoutError:
             if len(self._timed_out) >= 1024:  # keep the bookkeeping bounded
                 self._timed_out.clear()
             self._timed_out.add(request_id)

@@ -277,7 +277,7 @@ class Robust(Wrapper):
         self._drain_waiters.append(future)
         try:
             await asyncio.wait_for(future, timeout)
-        except TimeoutError:
+        except asyncio.TimeoutError:
             raise TimeoutError(
                 f"{len(self._queue)} queued and {len(self._in_flight)} unacknowledged message(s) "
                 f"after {timeout} s"

@@ -665,7 +665,7 @@ class LivePlot:
         """
         try:
             return await _loop.run_on(self._loop, self._wait_samples_here(series, count, timeout))
-        except TimeoutError:
+        except asyncio.TimeoutError:
             raise TimeoutError(
                 f"{self._count_of(series)} of {_what(series, count)} within {timeout} s"
             ) from None
@@ -728,7 +728,7 @@ class LivePlot:
         """
         try:
             await _loop.run_on(self._loop, self._wait_drawn_here(timeout))
-        except TimeoutError:
+        except asyncio.TimeoutError:
             raise TimeoutError(
                 f"no frame within {timeout} s{' (the plot is paused)' if self._paused else ''}"
             ) from None

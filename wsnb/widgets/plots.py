@@ -150,7 +150,7 @@ async def _round_trips(
             ws.send(payload)
             try:
                 answered = await asyncio.wait_for(waiter, timeout)
-            except TimeoutError:
+            except asyncio.TimeoutError:
                 raise TimeoutError(
                     f"no answer to round trip {number + 1} of {count} within {timeout} s"
                 ) from None

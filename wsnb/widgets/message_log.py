@@ -1,9 +1,9 @@
 """The message log widget: every message and event of a socket, as in DevTools.
 
 One row per message sent, message received and event (``open``, ``error``,
-``close``, the script's ``close()`` call and the server's Close frame), with the time since the
-socket opened, the direction, the kind (text, binary or event), the size in
-bytes and a preview: text cut to one line, binary as hex, and for events
+``close``, the script's ``close()`` call and the server's Close frame), with
+the time since the socket opened, the direction, the kind (text, binary or
+event), the size in bytes and a preview: text cut to one line, binary as hex, and for events
 their details (``close`` code, reason and ``wasClean``, and why a failed
 connection failed, which a browser hides).
 

@@ -13,9 +13,8 @@ log, the send bar and the close controls. Each can also be used alone.
 
 The panel watches the socket; it never owns it. It subscribes with
 ``addEventListener`` and is told about ``send()`` and ``close()`` calls and
-the server's Close frame, so
-your own handlers run exactly as they would without it, and closing the
-panel leaves the socket open. Several panels may watch one socket.
+the server's Close frame, so your own handlers run exactly as they would
+without it, and closing the panel leaves the socket open. Several panels may watch one socket.
 
 Updates are coalesced: whatever the rate of messages, the panel's widgets
 change at most 20 times a second (``interval``), each sending at most one

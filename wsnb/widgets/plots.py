@@ -22,7 +22,7 @@ import io
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .. import loop as _loop
 from ..codes import ReadyState
@@ -242,6 +242,8 @@ class ReadyStateLog:
     """
 
     _TYPES = ("open", "error", "close", "reconnect")
+    # The watcher calls of a wsnb.WebSocket where CLOSING starts, and the cause noted.
+    _CAUSES: ClassVar[dict[str, str]] = {"close": "close()", "close-frame": "Close frame"}
 
     def __init__(
         self,
@@ -286,10 +288,9 @@ class ReadyStateLog:
             self.messages.append(self._now())
 
     def _on_call(self, call: str, *details: Any) -> None:
-        if call == "close":
-            self._note("close()")
-        elif call == "close-frame":
-            self._note("Close frame")
+        cause = self._CAUSES.get(call)
+        if cause is not None:
+            self._note(cause)
 
     @property
     def state(self) -> ReadyState:

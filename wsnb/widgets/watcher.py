@@ -44,6 +44,9 @@ DEFAULT_INTERVAL = 0.05
 
 View = Callable[["SocketWatcher"], None]
 
+_CLOSING_ROWS = {"close": ("sent", "close()"), "close-frame": ("received", "Close frame")}
+"""The log row (direction, event name) of each watcher call where CLOSING starts."""
+
 
 class Coalescer:
     """Call ``callback`` soon after :meth:`mark`, but never twice within ``interval`` seconds.
@@ -361,14 +364,12 @@ class SocketWatcher:
             else:
                 cut = size > HEAD_BYTES
                 self._log(LogRow(when, "sent", "binary", size, payload[:HEAD_BYTES] if cut else payload, cut, note=note))
-        elif call == "close":
+        elif call in _CLOSING_ROWS:
+            # CLOSING starts at the script's close() or at the server's Close frame.
             code, reason = details
+            direction, name = _CLOSING_ROWS[call]
             self.timeline.append((ReadyState.CLOSING, when))
-            self._log(LogRow(when, "sent", "event", event="close()", code=code, reason=reason))
-        elif call == "close-frame":
-            code, reason = details
-            self.timeline.append((ReadyState.CLOSING, when))
-            self._log(LogRow(when, "received", "event", event="Close frame", code=code, reason=reason))
+            self._log(LogRow(when, direction, "event", event=name, code=code, reason=reason))
         self._coalescer.mark()
 
     def __repr__(self) -> str:

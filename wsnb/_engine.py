@@ -5,11 +5,17 @@ The mirror (``websocket.py``) speaks in bytes, strings, close codes and
 asyncio client API (``websockets.asyncio.client.connect`` and
 ``ClientConnection``) and turns websockets' exceptions back into plain data,
 so that no engine exception or state ever leaks to a script.
+
+Two things reach past that API, both kept here and both tested: the moment
+the server's Close frame arrives (``_ClientConnection``, for readyState
+CLOSING), and taking whole messages from websockets' frame queue without a
+``recv()`` each (``_frame_queue``, for throughput).
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import socket
 import ssl
@@ -140,6 +146,8 @@ class _FrameRecorder(logging.Handler):
         elif record.levelno >= logging.WARNING:
             logging.getLogger("websockets.client").handle(record)
 
+
+_TEXT, _BINARY = Opcode.TEXT, Opcode.BINARY
 
 _OPCODE_NAMES = {
     Opcode.CONT: "continuation",
@@ -321,14 +329,30 @@ def _local_failure(code: int, reason: str, cause: BaseException | None) -> Failu
     return Failure("protocol-error", f"the server broke the WebSocket protocol ({reason or code})", close_code=code, exception=cause)
 
 
+def _frame_queue(conn: ClientConnection) -> tuple[Any, Any]:
+    """Return websockets' message assembler and its queue of received frames, or (None, ()).
+
+    Not public websockets API: ``recv_messages`` (an ``Assembler``) and its
+    ``frames.queue`` (a deque of data frames), as in websockets 15 to 17.
+    If a version lacks them, the pump uses ``recv()`` alone: slower, with
+    the same messages in the same order.
+    """
+    assembler = getattr(conn, "recv_messages", None)
+    queue = getattr(getattr(assembler, "frames", None), "queue", None)
+    if isinstance(queue, collections.deque) and callable(getattr(assembler, "maybe_resume", None)):
+        return assembler, queue
+    return None, ()
+
+
 class EngineConnection:
     """One open connection, as the mirror needs it."""
 
-    __slots__ = ("_conn", "frames", "subprotocol", "extensions")
+    __slots__ = ("_conn", "_assembler", "_queued", "frames", "subprotocol", "extensions")
 
     def __init__(self, conn: _ClientConnection, frames: list[FrameRecord]) -> None:
         self._conn = conn
         self.frames = frames
+        self._assembler, self._queued = _frame_queue(conn)
         self.subprotocol: str = conn.subprotocol or ""
         response = conn.response
         self.extensions: str = ""
@@ -347,16 +371,46 @@ class EngineConnection:
         if self._conn.protocol.close_rcvd is not None:
             self._conn._report_close_frame()
 
+    @property
+    def takes_queued_frames(self) -> bool:
+        """Whether ``pump`` takes whole messages straight from websockets' frame queue."""
+        return self._assembler is not None
+
     async def pump(self, on_message: Callable[[str | bytes], None], closing: Callable[[], bool]) -> ClosedInfo:
-        """Pass every received message to ``on_message`` until the connection closes.
+        """Pass every received message to ``on_message``, in order, until the connection closes.
 
         ``closing()`` tells whether the script asked to close, which decides
         whether an engine-initiated close counts as a failure.
+
+        After each ``recv()``, the messages that already wait whole in
+        websockets' frame queue (one frame each: the common case) are taken
+        from it directly, as ``recv()`` would return them, without a
+        ``recv()`` call each: those calls cost as much per message as all of
+        wsnb's dispatch. A fragmented message, or text that is not valid
+        UTF-8, is left to ``recv()``, which assembles the one and fails the
+        connection for the other.
         """
         recv = self._conn.recv
+        assembler, queued = self._assembler, self._queued
         try:
             while True:
                 on_message(await recv())
+                while queued:
+                    frame = queued[0]
+                    opcode = frame.opcode
+                    if not frame.fin or (opcode is not _TEXT and opcode is not _BINARY):
+                        break
+                    data = frame.data
+                    if data.__class__ is not bytes:
+                        data = bytes(data)
+                    if opcode is _TEXT:
+                        try:
+                            data = data.decode()
+                        except UnicodeDecodeError:
+                            break
+                    queued.popleft()
+                    assembler.maybe_resume()
+                    on_message(data)
         except ConnectionClosed as exc:
             return self._closed_info(exc, closing())
 

@@ -219,7 +219,7 @@ class ListenerRulesTests(unittest.TestCase):
 
 
 class ReceivedMessageRulesTests(ListenerRulesTests):
-    """The same rules through ``_dispatch_received``, the inline walk for received messages."""
+    """The same rules for received messages, made and dispatched by ``_dispatch_received``."""
 
     type = "message"
 

@@ -474,14 +474,11 @@ class EventTarget:
     def _dispatch_received(self, data: Any, origin: str) -> None:
         """Make and dispatch the trusted ``message`` event for a received message.
 
-        This is the hot path: a fast stream dispatches hundreds of thousands
-        of messages a second, and at that rate one more Python call per
-        message costs about 1.5% of throughput (bench/throughput.py). So the
-        event is made here with only the slots that differ from a new
-        event's (an unset ``_extra`` reads as the defaults: ``lastEventId``
-        "", no source, no ports), and the listener walk of ``_dispatch`` is
-        repeated inline rather than called. Keep the two walks identical:
-        tests/test_events.py runs every listener rule through both.
+        A fast stream dispatches hundreds of thousands of messages a second,
+        so the event is made with only the slots that differ from a new
+        event's: ``_target`` and ``_current_target`` are set by ``_dispatch``
+        at once, and an unset ``_extra`` reads as the defaults
+        (``lastEventId`` "", no source, no ports).
         """
         event = _new_object(MessageEvent)
         event._type = "message"
@@ -489,26 +486,7 @@ class EventTarget:
         event._flags = _TRUSTED
         event._data = data
         event._origin = origin
-        event._target = event._current_target = self
-        for entry in self._listeners.get("message", ()):
-            if entry.removed:
-                continue
-            if entry.once:
-                self._drop("message", entry)
-            try:
-                if entry.plain:
-                    result = entry.callback(event)
-                else:
-                    result = entry.callback.handleEvent(event)
-                if result is not None and asyncio.iscoroutine(result):
-                    self._run_async_listener(result, "message")
-            except Exception:
-                logger.error("exception in %r listener of %r", "message", self, exc_info=True)
-            if event._flags & _STOP_IMMEDIATE:
-                break
-        event._current_target = None
-        if self._waiters:
-            self._wake_waiters(event)
+        self._dispatch(event)
 
     def _run_async_listener(self, coro: Any, type: str) -> None:
         task = asyncio.get_running_loop().create_task(coro)

@@ -180,6 +180,15 @@ def start(test: unittest.TestCase, cells: list[str], name: str, *, viewport: Vie
     the test's cleanups. The page and ``expect`` wait at most a generous
     bound for a busy machine; each wait ends as soon as the DOM matches.
     """
+    return start_on(test, {name: notebook(cells)}, viewport=viewport)
+
+
+def start_on(test: unittest.TestCase, notebooks: dict[str, dict[str, Any]], *, viewport: ViewportSize) -> Session:
+    """Start JupyterLab on these notebooks (file name: nbformat JSON), and a Chromium page.
+
+    ``notebook_url`` opens the first one; open the others at
+    ``f"{session.base}/lab/tree/{name}"``. Cleanups as for :func:`start`.
+    """
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=TIMEOUT * 1000 * 3)
@@ -187,7 +196,9 @@ def start(test: unittest.TestCase, cells: list[str], name: str, *, viewport: Vie
     root = Path(tempfile.mkdtemp(prefix="wsnb-lab-"))
     test.addCleanup(shutil.rmtree, root, ignore_errors=True)
     (root / "notebooks").mkdir()
-    (root / "notebooks" / name).write_text(json.dumps(notebook(cells)))
+    for file_name, content in notebooks.items():
+        (root / "notebooks" / file_name).write_text(json.dumps(content))
+    name = next(iter(notebooks))
     lab = JupyterLab(root)
     test.addCleanup(lab.stop)
     base = lab.wait_ready()

@@ -1,0 +1,95 @@
+"""The pattern lessons, run as a learner runs them: Run All in JupyterLab, in headless Chromium.
+
+nbval runs every cell whatever happens; JupyterLab's *Run All* stops at the
+first cell that raises, unless the cell carries the ``raises-exception``
+tag. This test opens each pattern lesson (notebooks 12-19, outputs and
+execution counts removed first, so nothing left from the committed run can
+pass for a fresh one) in a real JupyterLab, runs all cells with the same
+command as *Run > Run All Cells*, waits until every code cell has run or
+Run All stopped, and checks what the page's notebook model holds: every
+code cell ran, and only tagged cells hold an error.
+
+Requests to anything but 127.0.0.1 are refused (see ``harness``). Without
+``chromium`` on PATH the test is skipped with that reason.
+"""
+
+from __future__ import annotations
+
+import json
+import unittest
+from pathlib import Path
+from typing import Any
+
+from ..support import TIMEOUT
+from . import harness
+
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+LESSONS = sorted(path for number in range(12, 20) for path in NOTEBOOKS.glob(f"{number}-*.ipynb"))
+
+# The state of the current notebook, read from JupyterLab's own models.
+STATE = """() => {
+    const widget = window.jupyterapp.shell.currentWidget;
+    if (!widget || !widget.content || !widget.sessionContext) return null;
+    const session = widget.sessionContext.session;
+    const kernel = session && session.kernel;
+    const cells = widget.content.widgets.filter(cell => cell.model.type === "code");
+    return {
+        idle: !!(kernel && kernel.connectionStatus === "connected" && kernel.status === "idle"),
+        ran: cells.filter(cell => cell.model.executionCount !== null).length,
+        cells: cells.length,
+        errors: cells.map((cell, index) => ({
+            index,
+            tagged: (cell.model.getMetadata("tags") || []).includes("raises-exception"),
+            errors: cell.model.outputs.toJSON()
+                .filter(output => output.output_type === "error")
+                .map(output => `${output.ename}: ${output.evalue}`),
+        })).filter(cell => cell.errors.length > 0),
+    };
+}"""
+DONE = f"""() => {{
+    const state = ({STATE})();
+    return !!state && state.idle && (state.ran === state.cells
+        || state.errors.some(cell => !cell.tagged));
+}}"""
+
+
+def fresh(path: Path) -> dict[str, Any]:
+    """The notebook at ``path`` with its outputs and execution counts removed."""
+    content: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    for cell in content["cells"]:
+        if cell["cell_type"] == "code":
+            cell["outputs"] = []
+            cell["execution_count"] = None
+    return content
+
+
+@harness.requires_chromium
+class RunAllInJupyterLabTests(unittest.TestCase):
+    def test_run_all_each_lesson(self) -> None:
+        """Run All on each pattern lesson runs every cell; only cells tagged raises-exception hold an error."""
+        self.assertTrue(LESSONS, "no pattern lessons found")
+        session = harness.start_on(
+            self, {path.name: fresh(path) for path in LESSONS}, viewport={"width": 1300, "height": 900}
+        )
+        page = session.page
+        for path in LESSONS:
+            with self.subTest(notebook=path.name):
+                page.goto(f"{session.base}/lab/tree/{path.name}")
+                harness.wait_for_idle_kernel(page)
+                page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+                page.wait_for_function(DONE, timeout=TIMEOUT * 1000 * 12)
+                state = page.evaluate(STATE)
+                untagged = [cell for cell in state["errors"] if not cell["tagged"]]
+                self.assertEqual(untagged, [], "cells that raised without the raises-exception tag")
+                self.assertEqual(state["ran"], state["cells"], "Run All stopped before the last cell")
+                tagged = [cell["index"] for cell in state["errors"]]
+                expected = [
+                    index for index, cell in enumerate(c for c in fresh(path)["cells"] if c["cell_type"] == "code")
+                    if "raises-exception" in cell["metadata"].get("tags", [])
+                ]
+                self.assertEqual(tagged, expected, "a cell tagged raises-exception did not raise")
+                page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.shutdown()")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import unittest
 
-from wsnb import InvalidStateError, SocketClosed
+from wsnb import InvalidStateError, SocketClosed, WebSocket
 from wsnb.patterns import Batching, QueueFull, decode_batch, encode_batch
 from wsnb.servers import serve
 
@@ -99,6 +99,20 @@ class BatchingTests(unittest.IsolatedAsyncioTestCase):
             self.assertEqual(batching.messages, 200)
             self.assertEqual(batching.dropped, 0)
             await closed(batching)
+
+    async def test_close_sends_pending(self):
+        """close() on an open socket sends the pending batch ahead of the Close frame (none is lost)."""
+        batching = Batching(factory=lambda: WebSocket(self.echo.url, record_frames=True), interval=60)
+        await batching.wait_for("open", timeout=TIMEOUT)
+        for i in range(5):
+            batching.send({"seq": i})
+        self.assertEqual(batching.pending, 5)
+        batching.close()
+        await batching.wait_for("close", timeout=TIMEOUT)
+        sent = [(f.opcode, f.size) for f in batching.socket.frames if f.direction == "sent"]
+        batch = encode_batch([{"seq": i} for i in range(5)])
+        self.assertEqual(sent, [("text", len(batch.encode())), ("close", 0)])
+        self.assertEqual((batching.pending, batching.batches, batching.messages), (0, 1, 5))
 
     async def test_overflow(self):
         """max_pending with drop-oldest discards the oldest, reported by an overflow event."""

@@ -37,10 +37,12 @@ What was fixed relative to the reference, and why:
   batch is cut at ``max_messages`` / ``max_bytes`` (a single message larger
   than ``max_bytes`` travels alone).
 - **Nothing is lost on open or close.** The reference only starts its timer
-  on ``open`` and silently keeps (then forgets) what was buffered before;
-  here pending messages are flushed on open, and ``flush()`` can be called
-  at any time. No wall-clock timestamp is added (it made batches
-  non-deterministic).
+  on ``open`` and silently keeps (then forgets) what was buffered before,
+  and whatever waits in its buffer when the socket closes is never sent.
+  Here pending messages are flushed on open, ``close()`` sends what is
+  pending (ahead of the Close frame, backpressure or not: ``send()``
+  accepted them), and ``flush()`` can be called at any time. No wall-clock
+  timestamp is added (it made batches non-deterministic).
 """
 
 from __future__ import annotations
@@ -210,11 +212,12 @@ class Batching(Wrapper):
         """Send what waits now, as batches, unless backpressure holds it; return batches sent."""
         return call_in_loop(self._loop, self._flush)
 
-    def _flush(self) -> int:
+    def _flush(self, force: bool = False) -> int:
+        # force: send even above max_buffered (used by close()).
         sent = 0
         socket = self._socket
         while self._pending and self.readyState is ReadyState.OPEN:
-            if socket.bufferedAmount > self.max_buffered:
+            if not force and socket.bufferedAmount > self.max_buffered:
                 self.held += 1
                 break
             parts: list[str] = []
@@ -242,6 +245,14 @@ class Batching(Wrapper):
     def _tick(self) -> None:
         self._timer = None
         self._flush()
+
+    def _before_close(self) -> None:
+        # close() on an OPEN socket: send every pending message first, even
+        # above max_buffered (the Close frame queues behind them anyway), so
+        # that a message send() accepted is not lost. While CONNECTING
+        # nothing can be sent; close() then fails the connection.
+        if self.readyState is ReadyState.OPEN:
+            self._flush(force=True)
 
     async def drain(self, *, timeout: float | None = None) -> None:
         """Wait until every pending message was handed to the socket in a batch.

@@ -34,9 +34,12 @@ What was fixed relative to the reference, and why:
   millisecond share one. Here ids come from a counter.
 - **Sizes in bytes.** The reference measures ``json.length`` in UTF-16 code
   units and slices with ``substr``: a chunk of non-ASCII text can exceed the
-  limit in bytes, and a slice can cut a surrogate pair in half, which the
-  browser then sends as U+FFFD, corrupting the message. Here the message
-  is encoded first and sliced in bytes.
+  limit in bytes (up to three times: one UTF-16 unit can be three UTF-8
+  bytes), and a slice can cut a surrogate pair in half. The reference
+  survives the cut only because ``JSON.stringify`` escapes a lone
+  surrogate (``"\\ud83d"``); a chunker that sends such slices as they are
+  has each half replaced by U+FFFD, corrupting the message. Here the
+  message is encoded first and sliced in bytes.
 - **No JSON inside JSON.** The reference wraps each JSON slice in another
   JSON object: the slice's quotes and backslashes are escaped, so a
   "64 KB" chunk can be far larger than 64 KB on the wire, the very limit it

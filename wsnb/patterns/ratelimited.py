@@ -57,7 +57,9 @@ class RateLimited(Wrapper):
 
     Attributes:
         sent: Messages sent.
-        refused: Messages ``send()`` refused.
+        refused: Times ``send()`` refused a message, including the
+            attempts ``send_when_allowed()`` makes before its message goes
+            (so it counts refusals, not lost messages).
     """
 
     def __init__(

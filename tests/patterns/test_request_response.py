@@ -6,33 +6,11 @@ import asyncio
 import json
 import unittest
 
-from websockets.asyncio.server import ServerConnection
-
 from wsnb import InvalidStateError, SocketClosed, WebSocket
 from wsnb.patterns import Reconnecting, RequestResponse
-from wsnb.servers import SERVERS, Lab, serve
+from wsnb.servers import serve
 
 from .patterns_support import TIMEOUT, bounded, closed, next_event, quick, with_timeouts
-
-
-class ReversingLab(Lab):
-    """Collects ``batch`` requests, then answers them in reverse order: replies overtake each other."""
-
-    name = "test-reversing"
-
-    def __init__(self, *, batch: int = 2) -> None:
-        super().__init__()
-        self.batch = batch
-
-    async def handle(self, connection: ServerConnection) -> None:
-        waiting = []
-        async for message in connection:
-            request = json.loads(message)
-            waiting.append(request)
-            if len(waiting) == self.batch:
-                for request in reversed(waiting):
-                    await connection.send(json.dumps({"answer": request.get("n"), "id": request.get("id")}))
-                waiting.clear()
 
 
 class ReferenceAsyncWebSocket:
@@ -55,10 +33,6 @@ class ReferenceAsyncWebSocket:
 
 @with_timeouts
 class RequestResponseTests(unittest.IsolatedAsyncioTestCase):
-    def setUp(self):
-        SERVERS[ReversingLab.name] = ReversingLab
-        self.addCleanup(SERVERS.pop, ReversingLab.name)
-
     async def test_reference_loses_replies(self):
         """Two concurrent requests with the reference's pattern: the first gets no reply at all."""
         async with serve("echo") as echo:
@@ -76,11 +50,11 @@ class RequestResponseTests(unittest.IsolatedAsyncioTestCase):
 
     async def test_100_concurrent_requests(self):
         """100 concurrent requests, answered in reverse order, each get their own reply."""
-        async with serve("test-reversing", batch=100) as server:
+        async with serve("request", batch=100) as server:
             rr = RequestResponse(server.url)
             await rr.wait_for("open", timeout=TIMEOUT)
-            replies = await asyncio.gather(*(rr.request({"n": n}) for n in range(100)))
-            self.assertEqual([reply["answer"] for reply in replies], list(range(100)))
+            replies = await asyncio.gather(*(rr.request({"op": "echo", "value": n}) for n in range(100)))
+            self.assertEqual([reply["result"] for reply in replies], list(range(100)))
             self.assertEqual(len({reply["id"] for reply in replies}), 100)
             self.assertEqual((rr.requests, rr.replies, rr.pending), (100, 100, 0))
             await closed(rr)
@@ -108,14 +82,14 @@ class RequestResponseTests(unittest.IsolatedAsyncioTestCase):
 
     async def test_timeout_and_late_reply(self):
         """No reply in time raises TimeoutError naming the request; a late reply is counted and dropped."""
-        async with serve("test-reversing", batch=2) as server:
+        async with serve("request", batch=2) as server:
             rr = RequestResponse(server.url, timeout=0.02)
             await rr.wait_for("open", timeout=TIMEOUT)
             with self.assertRaisesRegex(TimeoutError, "no reply to request 1 within 0.02 s"):
-                await rr.request({"n": 1})
+                await rr.request({"op": "echo", "value": 1})
             messages = rr.record("message")
-            second = await rr.request({"n": 2}, timeout=TIMEOUT)  # completes the batch: both answered
-            self.assertEqual(second["answer"], 2)
+            second = await rr.request({"op": "echo", "value": 2}, timeout=TIMEOUT)  # completes the batch
+            self.assertEqual(second["result"], 2)
             self.assertEqual(rr.late, 1)
             self.assertEqual(len(messages), 0)
             await closed(rr)

@@ -31,6 +31,7 @@ and commands its server accepts:
 * ``game`` (:mod:`~wsnb.servers.game`): moves, state broadcast, ping/pong.
 * ``quality`` (:mod:`~wsnb.servers.quality`): a stream at a requested quality.
 * ``big`` (:mod:`~wsnb.servers.big`): a small size limit, large messages.
+* ``request`` (:mod:`~wsnb.servers.request`): answers requests by id, reordered on demand.
 
 """
 
@@ -49,6 +50,7 @@ from .game import GameLab
 from .quality import QUALITY_FRAME, QUALITY_LEVELS, QualityLab
 from .rate_limit import RateLimitLab
 from .reject import RejectLab
+from .request import REQUEST_STORE, RequestLab
 from .silent import SilentLab
 from .slow_reader import SlowReaderLab
 from .stream import StreamLab
@@ -85,4 +87,6 @@ __all__ = [
     "TickerLab",
     "big_payload",
     "price_walk",
+    "REQUEST_STORE",
+    "RequestLab",
 ]

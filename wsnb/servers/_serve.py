@@ -26,6 +26,7 @@ from .game import GameLab
 from .quality import QualityLab
 from .rate_limit import RateLimitLab
 from .reject import RejectLab
+from .request import RequestLab
 from .silent import SilentLab
 from .slow_reader import SlowReaderLab
 from .stream import StreamLab
@@ -57,6 +58,7 @@ SERVERS: dict[str, type[Lab]] = {
         GameLab,
         QualityLab,
         BigLab,
+        RequestLab,
     )
 }
 """Every lab server by name. Add your own :class:`Lab` subclass to serve it."""

@@ -33,9 +33,10 @@ class FlakyTests(unittest.IsolatedAsyncioTestCase):
                     await ws.recv()
             self.assertIsNone(raised.exception.rcvd)  # no Close frame came
             self.assertEqual((server.lab.drops, server.lab.received), (1, 2))
+            self.assertEqual(server.lab.inbox, ["hello", b"\x00"])  # commands are not kept
 
     async def test_drop_after(self):
-        """drop_after=3 drops each connection after 3 messages, until max_drops."""
+        """drop_after=3 drops each connection after 3 messages, until max_drops; inbox keeps them in order."""
         async with serve("flaky", drop_after=3, max_drops=1) as server:
             async with connect(server.url) as ws:
                 for i in range(3):
@@ -43,11 +44,13 @@ class FlakyTests(unittest.IsolatedAsyncioTestCase):
                 self.assertEqual([await ws.recv() for _ in range(3)], ["0", "1", "2"])
                 with self.assertRaises(ConnectionClosedError):
                     await ws.recv()
+            self.assertEqual(server.lab.inbox, ["0", "1", "2"])
             async with connect(server.url) as ws:  # max_drops reached: no more drops
                 for i in range(5):
                     await ws.send(str(i))
                 self.assertEqual([await ws.recv() for _ in range(5)], [str(i) for i in range(5)])
             self.assertEqual(server.lab.drops, 1)
+            self.assertEqual(server.lab.inbox, ["0", "1", "2"] + [str(i) for i in range(5)])
 
     async def test_acknowledged_delivery(self):
         """In ack mode ids are delivered once, in order; duplicates and gaps are counted, not delivered."""
@@ -65,6 +68,7 @@ class FlakyTests(unittest.IsolatedAsyncioTestCase):
                 await ws.send(json.dumps({"session": 1, "id": 1, "data": 0}))
                 self.assertIn("error", json.loads(await ws.recv()))
             lab = server.lab
+            self.assertEqual(lab.inbox, [])  # ack mode keeps sessions instead
             self.assertEqual(lab.delivered("s1"), ["a", "b", "c"])
             self.assertEqual(lab.sessions["s1"], FlakySession(last_id=3, delivered=["a", "b", "c"], duplicates=2, gaps=1))
             self.assertEqual(lab.delivered("s2"), [{"json": True}])

@@ -17,7 +17,8 @@ server crashes or a network path dies.
 What it does with messages:
 
 - by default (``ack=False``) it echoes each one back, text as text and
-  binary as binary;
+  binary as binary, and keeps it in ``lab.inbox`` (in arrival order), so
+  that a notebook can compare what a client sent with what arrived;
 - with ``ack=True`` it speaks the acknowledged-delivery protocol of
   ``wsnb.patterns.Robust``: each message is a JSON text envelope
   ``{"session": S, "id": N, "data": D}``. Ids count up from 1 per session.
@@ -55,7 +56,7 @@ MAX_SESSIONS = 256
 """Sessions remembered in ack mode; the oldest is forgotten beyond this."""
 
 MAX_DELIVERED = 100_000
-"""Messages kept per session in ``delivered`` (later ones are only counted)."""
+"""Messages kept per session in ``delivered``, and in ``inbox`` (later ones are only counted)."""
 
 
 @dataclass
@@ -96,6 +97,8 @@ class FlakyLab(Lab):
     Attributes:
         connections: Connections opened since the server started.
         received: Messages received (commands excluded), duplicates included.
+        inbox: With ``ack=False``, the messages received (commands
+            excluded), in arrival order: the first ``MAX_DELIVERED`` of them.
         drops: Connections dropped.
         sessions: With ``ack=True``, each session's :class:`FlakySession`.
 
@@ -121,6 +124,7 @@ class FlakyLab(Lab):
         self.ack = ack
         self.received = 0
         self.drops = 0
+        self.inbox: list[str | bytes] = []
         self.sessions: collections.OrderedDict[str, FlakySession] = collections.OrderedDict()
 
     def delivered(self, session: str) -> list[Any]:
@@ -140,6 +144,8 @@ class FlakyLab(Lab):
             if self.ack:
                 await connection.send(self._acknowledge(message))
             else:
+                if len(self.inbox) < MAX_DELIVERED:
+                    self.inbox.append(message)
                 await connection.send(message)
             if (
                 self.drop_after is not None

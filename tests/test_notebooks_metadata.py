@@ -8,16 +8,43 @@ nbval does not: names, kernels, saved state, first cells, the map in
 from __future__ import annotations
 
 import configparser
+import importlib.util
+import inspect
 import re
 import unittest
 from pathlib import Path
 
 import nbformat
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+import wsnb.patterns
+from wsnb.websocket import SocketTarget
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
 START = NOTEBOOKS / "00-start-here.ipynb"
 NAME = re.compile(r"^(\d{2})-[a-z0-9]+(?:-[a-z0-9]+)*\.ipynb$")
 RAISES = "# NBVAL_RAISES_EXCEPTION"
+PATTERN_LESSONS = [f"{number}-" for number in range(12, 20)]
+"""The file-name prefixes of the pattern lessons (12-19), which follow the lesson checklist in full."""
+
+
+def course_nav() -> object:
+    """The tools/course_nav.py module, which writes and checks the navigation lines."""
+    spec = importlib.util.spec_from_file_location("course_nav", ROOT / "tools" / "course_nav.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def code_of(path: Path) -> str:
+    """All the code cells of a notebook, as one text."""
+    return "\n".join(cell.source for cell in read(path).cells if cell.cell_type == "code")
+
+
+def lessons() -> list[Path]:
+    """The pattern lessons, notebooks 12-19."""
+    return [path for path in notebook_paths() if path.name.startswith(tuple(PATTERN_LESSONS))]
 
 
 def notebook_paths() -> list[Path]:
@@ -102,10 +129,98 @@ class NotebookFilesTests(unittest.TestCase):
     def test_start_here_links_every_notebook(self) -> None:
         """00-start-here links every other notebook, and every notebook it links exists."""
         text = "\n".join(cell.source for cell in read(START).cells if cell.cell_type == "markdown")
-        linked = set(re.findall(r"\]\(([^)\s]+\.ipynb)\)", text))
+        linked = set(re.findall(r"\]\(([^)\s]+\.ipynb)\)", text)) - {START.name}  # its own "Contents" link
         others = {path.name for path in notebook_paths()} - {START.name}
         self.assertFalse(others - linked, f"00-start-here does not link {sorted(others - linked)}")
         self.assertFalse(linked - others, f"00-start-here links missing notebooks {sorted(linked - others)}")
+
+    def test_raising_cells_are_tagged(self) -> None:
+        """A cell that raises on purpose carries the raises-exception tag, so Run All in JupyterLab goes on past it."""
+        for path in notebook_paths():
+            for cell in read(path).cells:
+                if cell.cell_type != "code":
+                    continue
+                with self.subTest(notebook=path.name, cell=cell.get("id")):
+                    tagged = "raises-exception" in cell.metadata.get("tags", [])
+                    self.assertEqual(tagged, cell.source.startswith(RAISES))
+
+    def test_navigation(self) -> None:
+        """Every notebook has the previous | contents | next line after its title and at its end."""
+        nav = course_nav()
+        lines = nav.expected_lines(NOTEBOOKS)  # type: ignore[attr-defined]
+        self.assertEqual(set(lines), {path.name for path in notebook_paths()})
+        for name, line in lines.items():
+            with self.subTest(notebook=name):
+                self.assertIn("[Contents](00-start-here.ipynb)", line)
+                self.assertEqual(nav.problems(NOTEBOOKS / name, line), [])  # type: ignore[attr-defined]
+
+    def test_navigation_writer(self) -> None:
+        """course_nav.write() puts the line after the title and at the end, replaces old ones, and keeps the rest."""
+        import shutil
+        import tempfile
+
+        nav = course_nav()
+        with tempfile.TemporaryDirectory() as folder:
+            source = NOTEBOOKS / "08-buffered-amount.ipynb"
+            path = Path(folder) / source.name
+            shutil.copy(source, path)
+            before = [cell for cell in read(path).cells if not nav.is_nav(cell)]  # type: ignore[attr-defined]
+            for line in ("[Contents](00-start-here.ipynb)", "[← A](a.ipynb) | [Contents](00-start-here.ipynb)"):
+                nav.write(path, line)  # type: ignore[attr-defined]
+                self.assertEqual(nav.problems(path, line), [])  # type: ignore[attr-defined]
+            after = read(path).cells
+            self.assertEqual(len(after), len(before) + 2)
+            self.assertEqual([cell.source for cell in after[:1] + after[2:-1]], [cell.source for cell in before])
+            self.assertEqual(after[1].source, "[← A](a.ipynb) | [Contents](00-start-here.ipynb)")
+
+
+class PatternLessonTests(unittest.TestCase):
+    """The pattern lessons (12-19) follow the course's lesson checklist."""
+
+    def test_all_there(self) -> None:
+        """Notebooks 12 to 19 exist, one per number."""
+        self.assertEqual([path.name[:3] for path in lessons()], PATTERN_LESSONS)
+
+    def test_every_pattern_is_taught(self) -> None:
+        """Each pattern class of wsnb.patterns is made in the code of at least one notebook."""
+        code = "\n".join(code_of(path) for path in notebook_paths())
+        classes = [
+            name for name in wsnb.patterns.__all__
+            if inspect.isclass(getattr(wsnb.patterns, name)) and issubclass(getattr(wsnb.patterns, name), SocketTarget)
+        ]
+        self.assertGreaterEqual(len(classes), 12)
+        for name in classes:
+            with self.subTest(pattern=name):
+                self.assertRegex(code, rf"\b{name}\(", f"no notebook makes a {name}")
+
+    def test_sections(self) -> None:
+        """Each lesson has an exercise with a solution that runs, a summary, and 3-5 check-yourself questions with answers."""
+        for path in lessons():
+            with self.subTest(notebook=path.name):
+                cells = read(path).cells
+                headings = [
+                    (index, line.strip())
+                    for index, cell in enumerate(cells) if cell.cell_type == "markdown"
+                    for line in cell.source.splitlines() if line.startswith("#")
+                ]
+                titles = [title for _, title in headings]
+                for title in ("## Exercise", "### Solution", "## Summary", "## Check yourself"):
+                    self.assertIn(title, titles)
+                solution = next(index for index, title in headings if title == "### Solution")
+                self.assertTrue(
+                    any(cell.cell_type == "code" and cell.source.strip() for cell in cells[solution + 1:]),
+                    "no code cell follows the solution heading",
+                )
+                check = next(cells[index] for index, title in headings if title == "## Check yourself")
+                questions = re.findall(r"(?m)^\s*\d+\.\s.*\?", check.source.split("<details>")[0])
+                self.assertTrue(3 <= len(questions) <= 5, f"{len(questions)} numbered questions")
+                self.assertIn("<details>", check.source, "the answers are missing")
+
+    def test_error_events_used(self) -> None:
+        """Each lesson listens for the error event somewhere (onerror or addEventListener("error", ...))."""
+        for path in lessons():
+            with self.subTest(notebook=path.name):
+                self.assertRegex(code_of(path), r"\.onerror\s*=|addEventListener\(\s*[\"']error[\"']")
 
 
 class SanitizeFileTests(unittest.TestCase):

@@ -77,7 +77,9 @@ class RunAllInJupyterLabTests(unittest.TestCase):
                 page.goto(f"{session.base}/lab/tree/{path.name}")
                 harness.wait_for_idle_kernel(page)
                 page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
-                page.wait_for_function(DONE, timeout=TIMEOUT * 1000 * 12)
+                # Poll on a timer: the default (animation frames) stalled for
+                # minutes on some notebooks in headless Chromium.
+                page.wait_for_function(DONE, polling=250, timeout=TIMEOUT * 1000 * 12)
                 state = page.evaluate(STATE)
                 untagged = [cell for cell in state["errors"] if not cell["tagged"]]
                 self.assertEqual(untagged, [], "cells that raised without the raises-exception tag")

@@ -60,6 +60,8 @@ class IdleTests(unittest.IsolatedAsyncioTestCase):
         await idle.wait_for("open", timeout=TIMEOUT)
         closes = idle.record("close")
         idle.pause()
+        self.assertEqual(made[0].readyState, ReadyState.CLOSING)
+        self.assertEqual(idle.readyState, ReadyState.CONNECTING)  # at once, not CLOSING
         first_close = await made[0].wait_for("close", timeout=TIMEOUT)
         self.assertEqual((first_close.code, first_close.reason), (1000, "idle"))
         self.assertEqual(idle.readyState, ReadyState.CONNECTING)  # paused, not finished

@@ -158,8 +158,13 @@ class Idle(SocketTarget):
         if self._done:
             return ReadyState.CLOSED
         state = ReadyState(self._socket.readyState)
-        if self.paused and self.mode == "close" and state is ReadyState.CLOSED and not self._close_requested:
-            return ReadyState.CONNECTING
+        if (
+            self.paused
+            and self.mode == "close"
+            and state in (ReadyState.CLOSING, ReadyState.CLOSED)
+            and not self._close_requested
+        ):
+            return ReadyState.CONNECTING  # from pause() on, while the idle close completes too
         return state
 
     @property

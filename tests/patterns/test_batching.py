@@ -6,7 +6,7 @@ import json
 import unittest
 
 from wsnb import InvalidStateError, SocketClosed, WebSocket
-from wsnb.patterns import Batching, QueueFull, decode_batch, encode_batch
+from wsnb.patterns import Batching, QueueFull, RateLimited, decode_batch, encode_batch
 from wsnb.servers import serve
 
 from .patterns_support import TIMEOUT, bounded, closed, with_timeouts
@@ -113,6 +113,23 @@ class BatchingTests(unittest.IsolatedAsyncioTestCase):
         batch = encode_batch([{"seq": i} for i in range(5)])
         self.assertEqual(sent, [("text", len(batch.encode())), ("close", 0)])
         self.assertEqual((batching.pending, batching.batches, batching.messages), (0, 1, 5))
+
+    async def test_refused_batch_is_kept(self):
+        """A batch the wrapped socket refuses (RateLimited's send() returns False) is kept and sent later, in order."""
+        batching = Batching(
+            factory=lambda: RateLimited(self.echo.url, max_messages=1, per=0.05),
+            max_messages=2, interval=0.01,
+        )
+        await batching.wait_for("open", timeout=TIMEOUT)
+        replies = batching.record("message")
+        for i in range(6):
+            batching.send(i)  # 3 batches of 2; the limiter lets one through per 50 ms
+        await replies.wait(6, timeout=TIMEOUT)
+        self.assertEqual(replies.data, list(range(6)))
+        self.assertEqual((batching.batches, batching.messages, batching.pending), (3, 6, 0))
+        self.assertGreater(batching.held, 0)
+        self.assertGreater(batching.socket.refused, 0)
+        await closed(batching)
 
     async def test_overflow(self):
         """max_pending with drop-oldest discards the oldest, reported by an overflow event."""

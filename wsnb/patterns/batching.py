@@ -17,9 +17,11 @@ into one ``message`` event per element, so against the ``echo`` server a
 ``Batching`` socket sees what it sent, message by message.
 
 Backpressure: a batch is held back while the socket's ``bufferedAmount``
-is above ``max_buffered`` (the network is not keeping up); messages keep
-collecting, bounded by ``max_pending`` with an explicit overflow policy,
-and the next timer tick tries again.
+is above ``max_buffered`` (the network is not keeping up), or when the
+wrapped socket refuses it (``send()`` returns False, as ``RateLimited``
+and ``Backpressure`` do); messages keep collecting, bounded by
+``max_pending`` with an explicit overflow policy, and the next timer tick
+tries again.
 
 What was fixed relative to the reference, and why:
 
@@ -112,7 +114,8 @@ class Batching(Wrapper):
     Attributes:
         batches: Batches sent.
         messages: Messages sent in them.
-        held: Times a batch was held back by backpressure.
+        held: Times a batch was held back by backpressure or refused by
+            the wrapped socket (and kept, to try again).
         dropped: Messages discarded by the overflow policy.
     """
 
@@ -220,17 +223,23 @@ class Batching(Wrapper):
             if not force and socket.bufferedAmount > self.max_buffered:
                 self.held += 1
                 break
-            parts: list[str] = []
+            taken: list[tuple[Any, str, int]] = []
             size = _OVERHEAD
-            while self._pending and len(parts) < self.max_messages:
-                _, text, length = self._pending[0]
-                if parts and size + length + 1 > self.max_bytes:
+            while self._pending and len(taken) < self.max_messages:
+                entry = self._pending[0]
+                if taken and size + entry[2] + 1 > self.max_bytes:
                     break
-                self._pending.popleft()
-                self._pending_bytes -= length + 1
-                parts.append(text)
-                size += length + 1
-            socket.send(_PREFIX + ",".join(parts) + _SUFFIX)
+                taken.append(self._pending.popleft())
+                self._pending_bytes -= entry[2] + 1
+                size += entry[2] + 1
+            parts = [text for _, text, _ in taken]
+            if socket.send(_PREFIX + ",".join(parts) + _SUFFIX) is False:
+                # A wrapped pattern refused it (RateLimited, Backpressure):
+                # keep the messages, in order, and try again after interval.
+                self._pending.extendleft(reversed(taken))
+                self._pending_bytes += sum(length + 1 for _, _, length in taken)
+                self.held += 1
+                break
             self.batches += 1
             self.messages += len(parts)
             sent += 1

@@ -20,6 +20,8 @@ import unittest
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
 from ..support import TIMEOUT
 from . import harness
 
@@ -53,6 +55,13 @@ DONE = f"""() => {{
 }}"""
 
 
+# Whether the notebook named by the argument is the one shown.
+CURRENT = """name => {
+    const widget = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+    return !!widget && widget.title.label === name;
+}"""
+
+
 def fresh(path: Path) -> dict[str, Any]:
     """The notebook at ``path`` with its outputs and execution counts removed."""
     content: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
@@ -72,14 +81,20 @@ class RunAllInJupyterLabTests(unittest.TestCase):
             self, {path.name: fresh(path) for path in LESSONS}, viewport={"width": 1300, "height": 900}
         )
         page = session.page
+        # Leaving a notebook whose outputs changed asks "leave the page?"
+        # (beforeunload); Playwright would dismiss it, and stay.
+        page.on("dialog", lambda dialog: dialog.accept())
         for path in LESSONS:
             with self.subTest(notebook=path.name):
                 page.goto(f"{session.base}/lab/tree/{path.name}")
+                page.wait_for_function(CURRENT, arg=path.name, polling=250)
                 harness.wait_for_idle_kernel(page)
                 page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
-                # Poll on a timer: the default (animation frames) stalled for
-                # minutes on some notebooks in headless Chromium.
-                page.wait_for_function(DONE, polling=250, timeout=TIMEOUT * 1000 * 12)
+                try:
+                    page.wait_for_function(DONE, polling=250, timeout=TIMEOUT * 1000 * 12)
+                except PlaywrightTimeoutError:
+                    shot = harness.screenshot(page, f"run-all-{path.stem}.png")
+                    self.fail(f"Run All did not finish ({shot.name}): {page.evaluate(STATE)}")
                 state = page.evaluate(STATE)
                 untagged = [cell for cell in state["errors"] if not cell["tagged"]]
                 self.assertEqual(untagged, [], "cells that raised without the raises-exception tag")

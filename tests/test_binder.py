@@ -112,7 +112,8 @@ class BinderBuildTests(unittest.TestCase):
 
         # wsnb comes from the wheel postBuild built, with its course inside.
         where = run(
-            [python, "-c", "import wsnb, wsnb.cli; print(wsnb.__file__); print(wsnb.cli.course_source())"],
+            [python, "-c", "import wsnb, wsnb.cli; print(wsnb.__file__); print(wsnb.cli.course_source()); "
+             "print((wsnb.cli.JUPYTER_CONFIG / 'labconfig' / 'page_config.json').is_file())"],
             cwd=Path(tmp.name), env=env,
         ).split()
         self.assertTrue(Path(where[0]).is_relative_to(venv), where[0])
@@ -123,6 +124,7 @@ class BinderBuildTests(unittest.TestCase):
             sorted(path.name for path in course.glob("*.ipynb")),
             sorted(path.name for path in (ROOT / "notebooks").glob("*.ipynb")),
         )
+        self.assertEqual(where[2], "True", "the JupyterLab page config of wsnb lab ships in the wheel")
         self.assertTrue((bin_dir / "wsnb").exists(), "the wsnb command is installed")
 
         # The test tools are not Binder's business: same versions as here.

@@ -9,6 +9,7 @@ import io
 import json
 import os
 import queue
+import re
 import shlex
 import socket
 import subprocess
@@ -180,6 +181,16 @@ class LabCommandTests(unittest.TestCase):
             ],
         )
 
+    def test_environment(self) -> None:
+        """JupyterLab's config path gets the course's folder after the learner's own; nothing else changes."""
+        page_config = cli.JUPYTER_CONFIG / "labconfig" / "page_config.json"
+        self.assertIn("@jupyterlab/apputils-extension:announcements", json.loads(page_config.read_text()).get(
+            "disabledExtensions", {}))
+        env = cli.lab_environment({"HOME": "/home/ann"})
+        self.assertEqual(env, {"HOME": "/home/ann", "JUPYTER_CONFIG_PATH": str(cli.JUPYTER_CONFIG)})
+        env = cli.lab_environment({"JUPYTER_CONFIG_PATH": os.pathsep.join(["/mine", "/also-mine"])})
+        self.assertEqual(env["JUPYTER_CONFIG_PATH"].split(os.pathsep), ["/mine", "/also-mine", str(cli.JUPYTER_CONFIG)])
+
     def test_serve_refuses_unknown_options(self) -> None:
         """Unknown options pass on to JupyterLab only: wsnb serve still refuses them."""
         stderr = io.StringIO()
@@ -327,7 +338,15 @@ class RealLabTests(unittest.TestCase):
         self.assertLessEqual(course, served)
         start = self.get(f"/api/contents/{cli.START}?content=0")
         self.assertEqual((start["name"], start["type"]), (cli.START, "notebook"))  # type: ignore[index]
-        self.assertIn("JupyterLab", self.get("/lab"))
+        page = self.get("/lab")
+        self.assertIn("JupyterLab", page)
+        # No "Would you like to get notified about official Jupyter news?"
+        # over the first notebook: the announcements plugin is disabled.
+        config = re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', page, re.S)
+        self.assertIsNotNone(config, "JupyterLab's page has no config data")
+        assert config is not None
+        disabled = json.loads(config.group(1)).get("disabledExtensions", [])
+        self.assertIn("@jupyterlab/apputils-extension:announcements", disabled)
         self.assertEqual(edited.read_text(), "{}")
 
     def test_lab_opens_start_here(self) -> None:

@@ -28,15 +28,25 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from .servers._main import add_arguments, run_args
 
-__all__ = ["copy_course", "course_source", "lab_command", "main"]
+__all__ = ["copy_course", "course_source", "lab_command", "lab_environment", "main"]
 
 START = "00-start-here.ipynb"
 """The notebook JupyterLab opens first."""
+
+JUPYTER_CONFIG = Path(__file__).resolve().parent / "jupyter-config"
+"""Jupyter configuration that ``wsnb lab`` adds to JupyterLab's search path.
+
+Its ``labconfig/page_config.json`` disables JupyterLab's announcements
+plugin, whose first question ("Would you like to get notified about
+official Jupyter news?") would otherwise cover the first notebook, and which
+checks for updates on the internet. The learner's own Jupyter configuration
+is searched first and still wins.
+"""
 
 MANIFEST = ".wsnb-course.json"
 """File in the working folder recording what ``wsnb lab`` copied there.
@@ -171,6 +181,18 @@ def lab_command(
     return command
 
 
+def lab_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """Return the environment JupyterLab runs in: ``environ`` with :data:`JUPYTER_CONFIG` on its config path.
+
+    ``JUPYTER_CONFIG_PATH`` lists extra configuration folders; the course's
+    goes after any already listed, so that a learner's settings come first.
+    """
+    env = dict(environ)
+    paths = [path for path in env.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep) if path]
+    env["JUPYTER_CONFIG_PATH"] = os.pathsep.join([*paths, str(JUPYTER_CONFIG)])
+    return env
+
+
 def run_lab(args: argparse.Namespace, extra: Sequence[str]) -> int:
     """Copy the course and replace this process with JupyterLab.
 
@@ -213,9 +235,10 @@ def run_lab(args: argparse.Namespace, extra: Sequence[str]) -> int:
     command = lab_command(folder, port=args.port, no_browser=args.no_browser, extra=extra)
     print("wsnb lab: starting", " ".join(command[1:]), flush=True)
     sys.stderr.flush()
+    env = lab_environment(os.environ)
     if os.name == "nt":
-        return subprocess.call(command)
-    os.execv(command[0], command)
+        return subprocess.call(command, env=env)
+    os.execve(command[0], command, env)
     return 1  # pragma: no cover - execv does not return
 
 

@@ -100,6 +100,51 @@ class ChatTests(unittest.IsolatedAsyncioTestCase):
                 await say(ann, **message)
                 self.assertIn(error, (await hear(ann))["error"])
 
+    async def test_names_and_text_are_checked(self):
+        """Invisible or control characters, padded names, empty text and long quotes are refused."""
+        async with connect(self.server.url) as ann:
+            for message, error in (
+                ({"type": "join", "room": "r", "username": "ann\u200b"}, "U+200B"),
+                ({"type": "join", "room": "r", "username": "a\u202enn"}, "U+202E"),
+                ({"type": "join", "room": "r", "username": "an\nn"}, "U+000A"),
+                ({"type": "join", "room": " r", "username": "ann"}, '"room" must not start or end with spaces'),
+                ({"type": "join", "room": "r", "username": "ann "}, '"username" must not start or end'),
+                ({"type": "x" * 1000}, "unknown type 'xxxx"),
+            ):
+                with self.subTest(message=message):
+                    await say(ann, **message)
+                    reply = await hear(ann)
+                    self.assertIn(error, reply["error"])
+                    self.assertLess(len(reply["error"]), 200)  # the 1000 x are not echoed
+            await say(ann, type="join", room="r", username="<img src=x onerror=alert(1)>")
+            self.assertEqual((await hear(ann))["username"], "<img src=x onerror=alert(1)>")  # escaping is the renderer's job
+            for text, error in (("", "must not be empty"), (" \n ", "must not be empty"), ("a\x00b", "U+0000"), ("\x1b[2J", "U+001B")):
+                with self.subTest(text=text):
+                    await say(ann, type="chat", room="r", text=text)
+                    self.assertIn(error, (await hear(ann))["error"])
+            await say(ann, type="chat", room="r", text="two\tlines\nok \U0001F468\u200D\U0001F469", username="admin")
+            said = await hear(ann)
+            self.assertEqual((said["username"], said["seq"]), ("<img src=x onerror=alert(1)>", 1))  # not "admin"
+        self.assertEqual(self.server.lab.messages, 1)
+
+    async def test_disconnect(self):
+        """disconnect() drops a user's connection with no Close frame; the room hears user_left."""
+        async with connect(self.server.url) as ann, connect(self.server.url) as bob:
+            await say(ann, type="join", room="r", username="ann")
+            await hear(ann)
+            await say(bob, type="join", room="r", username="bob")
+            await hear(bob)
+            await hear(ann)  # user_joined bob
+            self.assertEqual(self.server.lab.disconnect("nobody"), 0)
+            self.assertEqual(self.server.lab.disconnect("bob"), 1)
+            self.assertEqual(await hear(ann), {"type": "user_left", "room": "r", "username": "bob"})
+            await bob.wait_closed()
+            self.assertEqual(bob.close_code, 1006)  # no Close frame
+            self.assertEqual(self.server.lab.rooms, {"r": ["ann"]})
+            async with connect(self.server.url) as bob_again:  # the name is free again
+                await say(bob_again, type="join", room="r", username="bob")
+                self.assertEqual((await hear(bob_again))["members"], ["ann", "bob"])
+
     def test_bad_options(self):
         """history and max_text must be ints >= 0."""
         with self.assertRaises(ValueError):

@@ -30,9 +30,21 @@ omit it). A username is unique in a room. A connection that closes leaves
 every room it was in. Output is deterministic: no timestamps, sequence
 numbers instead.
 
-Limits: ``max_text`` characters per chat message, room names and usernames
-of 1 to 64 characters, at most 32 rooms per connection, ``history``
-messages kept per room.
+Limits and checks: ``max_text`` characters per chat message (and at
+least one that is not whitespace; no control characters but newline and
+tab), room names and usernames of 1 to 64 characters with no control or
+invisible format characters (such as U+200B ZERO WIDTH SPACE, which would
+let "ann" followed by it pass for "ann") and no spaces at either end, at most 32
+rooms per connection, ``history`` messages kept per room. A ``username``
+in a chat message is ignored: the server names the sender. Names are not
+HTML-escaped or restricted to "safe" characters: ``<b>`` is a valid
+username, and escaping is the job of whoever renders it, who alone knows
+the output format (HTML, JSON, a terminal). Error replies quote at most
+``MAX_QUOTE`` characters of what the client sent.
+
+For fault demos, ``lab.disconnect(username)`` drops that user's
+connections without a Close frame (the client sees 1006), as a network
+failure would.
 
 """
 
@@ -40,6 +52,7 @@ from __future__ import annotations
 
 import collections
 import json
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +64,8 @@ __all__ = ["ChatLab"]
 
 MAX_NAME = 64
 MAX_ROOMS_PER_CONNECTION = 32
+MAX_QUOTE = 40
+"""Characters of a client's value quoted in an error reply, at most."""
 
 
 class ChatError(ValueError):
@@ -64,11 +79,36 @@ class _Room:
     seq: int = 0
 
 
+def _quote(value: Any) -> str:
+    """repr() of a client's value, cut to MAX_QUOTE characters for an error reply."""
+    text = repr(value)
+    return text if len(text) <= MAX_QUOTE else text[: MAX_QUOTE - 3] + "..."
+
+
 def _name(message: dict[str, Any], key: str) -> str:
     value = message.get(key)
     if not isinstance(value, str) or not 1 <= len(value) <= MAX_NAME:
         raise ChatError(f'"{key}" must be a string of 1 to {MAX_NAME} characters')
+    if value != value.strip():
+        raise ChatError(f'"{key}" must not start or end with spaces')
+    # Category C: control (Cc), format (Cf: zero-width and bidi marks),
+    # surrogate, private use and unassigned characters.
+    hidden = next((c for c in value if unicodedata.category(c).startswith("C")), None)
+    if hidden is not None:
+        raise ChatError(f'"{key}" must not contain control or invisible characters such as U+{ord(hidden):04X}')
     return value
+
+
+def _text(message: dict[str, Any], max_text: int) -> str:
+    text = message.get("text")
+    if not isinstance(text, str) or len(text) > max_text:
+        raise ChatError(f'"text" must be a string of at most {max_text} characters')
+    if not text.strip():
+        raise ChatError('"text" must not be empty or only spaces')
+    control = next((c for c in text if unicodedata.category(c) == "Cc" and c not in "\n\t"), None)
+    if control is not None:
+        raise ChatError(f'"text" must not contain control characters such as U+{ord(control):04X}')
+    return text
 
 
 class ChatLab(Lab):
@@ -96,11 +136,31 @@ class ChatLab(Lab):
         self.max_text = max_text
         self.messages = 0
         self._rooms: dict[str, _Room] = {}
+        self._usernames: dict[ServerConnection, str] = {}
 
     @property
     def rooms(self) -> dict[str, list[str]]:
         """Each room's members, sorted."""
         return {name: sorted(room.members.values()) for name, room in sorted(self._rooms.items())}
+
+    def disconnect(self, username: str) -> int:
+        """Drop every connection of ``username`` as a network failure would.
+
+        The TCP connection is aborted: no Close frame, so the client sees an
+        unclean close with code 1006, and whatever the server had not yet
+        written is lost. The server then removes the user from every room
+        (the others get ``user_left``), as for any closed connection.
+
+        Args:
+            username: A username given in a join.
+
+        Returns:
+            How many connections were dropped (0 if nobody has that name).
+        """
+        doomed = [c for c, name in self._usernames.items() if name == username]
+        for connection in doomed:
+            connection.transport.abort()
+        return len(doomed)
 
     async def handle(self, connection: ServerConnection) -> None:
         """Act on chat commands until the client leaves; then leave every room."""
@@ -112,6 +172,7 @@ class ChatLab(Lab):
                 except ChatError as exc:
                     await connection.send(json.dumps({"type": "error", "error": str(exc)}))
         finally:
+            self._usernames.pop(connection, None)
             for room_name in sorted(state["rooms"]):
                 await self._leave(connection, room_name, notify_self=False)
 
@@ -129,7 +190,7 @@ class ChatLab(Lab):
             await self._join(connection, state, message)
             return
         if kind not in ("leave", "chat", "typing"):
-            raise ChatError(f'unknown type {kind!r}; use "join", "leave", "chat" or "typing"')
+            raise ChatError(f'unknown type {_quote(kind)}; use "join", "leave", "chat" or "typing"')
         room_name = _name(message, "room")
         if room_name not in state["rooms"]:
             raise ChatError(f"you are not in room {room_name!r}; join it first")
@@ -141,9 +202,7 @@ class ChatLab(Lab):
         elif kind == "typing":
             self._broadcast(room, {"type": "typing", "room": room_name, "username": username}, skip=connection)
         else:
-            text = message.get("text")
-            if not isinstance(text, str) or len(text) > self.max_text:
-                raise ChatError(f'"text" must be a string of at most {self.max_text} characters')
+            text = _text(message, self.max_text)
             room.seq += 1
             event = {"type": "chat", "room": room_name, "username": username, "text": text, "seq": room.seq}
             if self.history:
@@ -160,6 +219,7 @@ class ChatLab(Lab):
             if state["username"] is not None and username != state["username"]:
                 raise ChatError(f"this connection is {state['username']!r}; usernames cannot change")
             state["username"] = username
+            self._usernames[connection] = username
         username = state["username"]
         if room_name in state["rooms"]:
             raise ChatError(f"you are already in room {room_name!r}")

@@ -256,14 +256,67 @@ class SendTests(ServerTestCase):
     async def test_wrong_type(self) -> None:
         """Other types raise TypeError naming the type; bufferedAmount does not change."""
         ws = await self.open()
-        for bad in [42, None, ["x"], {"a": 1}]:
-            with self.subTest(bad=bad), self.assertRaisesRegex(TypeError, type(bad).__name__):
+        for bad in [42, None, ["x"], {"a": 1}, 1.5]:
+            with self.subTest(bad=bad), self.assertRaisesRegex(TypeError, f"bytes-like.*not {type(bad).__name__}"):
                 ws.send(bad)  # type: ignore[arg-type]
+        self.assertEqual(ws.bufferedAmount, 0)
+
+    async def test_buffer_protocol_objects(self) -> None:
+        """Any buffer-protocol object is sent as its raw bytes, like an ArrayBufferView (WPT Send-binary-arraybufferview-*)."""
         import array
 
-        with self.assertRaisesRegex(TypeError, "memoryview"):
-            ws.send(array.array("d", [1.0]))  # type: ignore[arg-type]
-        self.assertEqual(ws.bufferedAmount, 0)
+        ws = await self.open()
+        ws.binaryType = "arraybuffer"
+        replies = ws.record("message")
+        doubles = array.array("d", [1.5, -2.0, 3.25])
+        shorts = array.array("h", [1, -1, 300])
+        ws.send(doubles)
+        ws.send(shorts)
+        ws.send(memoryview(doubles)[1:])  # a view of part of the array: its 2 doubles only
+        self.assertEqual(ws.bufferedAmount, 24 + 6 + 16)
+        sent = [doubles.tobytes(), shorts.tobytes(), doubles.tobytes()[8:]]
+        doubles[0] = 99.0  # send() copied the bytes already
+        await replies.wait(3, timeout=TIMEOUT)
+        self.assertEqual(replies.data, sent)
+        self.assertEqual(array.array("d", replies.data[0]).tolist(), [1.5, -2.0, 3.25])
+
+    async def test_numpy_arrays(self) -> None:
+        """NumPy arrays are sent as their bytes; bufferedAmount counts nbytes, not len()."""
+        try:
+            import numpy as np
+        except ImportError:  # pragma: no cover - numpy is not a dependency
+            self.skipTest("numpy is not installed")
+        ws = await self.open()
+        ws.binaryType = "arraybuffer"
+        replies = ws.record("message")
+        grid = np.arange(6, dtype="<u2").reshape(2, 3)
+        ws.send(grid)
+        ws.send(np.float32(0.5).reshape(()))  # a 0-d array: one float32
+        self.assertEqual(ws.bufferedAmount, 12 + 4)
+        await replies.wait(2, timeout=TIMEOUT)
+        self.assertEqual(replies.data, [grid.tobytes(), np.float32(0.5).tobytes()])
+
+    async def test_non_contiguous_buffers(self) -> None:
+        """A strided buffer is sent as the elements it shows, in row-major order (a wsnb rule: typed arrays are always contiguous)."""
+        ws = await self.open()
+        ws.binaryType = "arraybuffer"
+        replies = ws.record("message")
+        ws.send(memoryview(b"0123456789")[::2])
+        expected = [b"02468"]
+        size = 5
+        try:
+            import numpy as np
+        except ImportError:  # pragma: no cover - numpy is not a dependency
+            pass
+        else:
+            grid = np.arange(6, dtype="<u2").reshape(2, 3)
+            for strided in (grid.T, grid[:, 1], np.asfortranarray(grid)):
+                ws.send(strided)
+                expected.append(np.ascontiguousarray(strided).tobytes())
+                size += strided.nbytes
+        self.assertEqual(ws.bufferedAmount, size)
+        await replies.wait(len(expected), timeout=TIMEOUT)
+        self.assertEqual(replies.data, expected)
 
     async def test_send_after_close(self) -> None:
         """After close(), send() does not raise, sends nothing and bufferedAmount keeps growing."""

@@ -22,7 +22,7 @@ import collections
 import logging
 import threading
 import warnings
-from typing import Any, ClassVar, Iterable
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable
 
 from . import loop as _loop
 from ._engine import EngineConnection, EngineFailure, EngineOptions, open_connection
@@ -40,6 +40,9 @@ from .events import (
 )
 from .exceptions import DOMSyntaxError, InvalidAccessError, InvalidStateError
 from .url import parse_protocols, parse_url
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer  # objects with the buffer protocol
 
 __all__ = ["SocketTarget", "WebSocket"]
 
@@ -223,17 +226,28 @@ class WebSocket(SocketTarget):
 
     # -- Methods --------------------------------------------------------------
 
-    def send(self, data: str | bytes | bytearray | memoryview | Blob) -> None:
+    def send(self, data: str | Blob | ReadableBuffer) -> None:
         """Queue ``data`` to be sent as one message.
 
-        ``str`` is sent as a text message (lone surrogates become U+FFFD);
-        ``bytes``, ``bytearray``, ``memoryview`` (only the bytes the view
-        covers) and ``Blob`` as a binary message. The data is copied now.
+        ``str`` is sent as a text message (lone surrogates become U+FFFD).
+        ``Blob`` and every object with the buffer protocol are sent as a
+        binary message: ``bytes``, ``bytearray``, ``memoryview`` (only the
+        bytes the view covers), ``array.array``, NumPy arrays, ``mmap`` ...
+        -- the Python counterparts of the standard's ``ArrayBuffer`` and
+        ``ArrayBufferView`` (every typed array and ``DataView``). A buffer
+        goes out as its raw bytes, in the machine's byte order, as a typed
+        array's do: ``array("d", [1.5])`` is 8 bytes. A non-contiguous
+        buffer (a strided ``memoryview``, a sliced, transposed or
+        Fortran-ordered NumPy array) is sent as the bytes of the elements
+        it shows, in row-major (C) order, as ``memoryview(data).tobytes()``
+        gives them. The data is copied now; ``bufferedAmount`` grows by its
+        size in bytes (UTF-8 bytes for text).
 
         Raises:
             InvalidStateError: While the socket is CONNECTING: nothing is
                 queued (wait for ``open`` first).
-            TypeError: For any other type of data.
+            TypeError: For any other type of data (``dict``, ``int`` ...:
+                encode it yourself, e.g. ``json.dumps``).
 
         Once the socket is CLOSING or CLOSED, the data is not sent but still
         counts in ``bufferedAmount``, as the standard says.
@@ -249,16 +263,10 @@ class WebSocket(SocketTarget):
             text = True
         elif isinstance(data, bytes):
             payload, text = data, False
-        elif isinstance(data, (bytearray, memoryview)):
-            payload, text = bytes(data), False
         elif isinstance(data, Blob):
             payload, text = data._data, False
         else:
-            raise TypeError(
-                "send() takes str, bytes, bytearray, memoryview or Blob, "
-                f"not {data.__class__.__name__}"
-                + ("; wrap it as memoryview(data)" if _has_buffer(data) else "")
-            )
+            payload, text = binary_payload(data), False
         size = len(payload)
         with self._buffered_lock:
             self._buffered += size
@@ -525,12 +533,52 @@ class WebSocket(SocketTarget):
         )
 
 
-def _has_buffer(obj: object) -> bool:
+def _not_binary(data: object) -> TypeError:
+    return TypeError(
+        "send() takes str, Blob, or a bytes-like object (bytes, bytearray, "
+        f"memoryview, array.array, a NumPy array ...), not {data.__class__.__name__}"
+    )
+
+
+def binary_payload(data: object) -> bytes:
+    """The bytes a binary message of ``data`` carries: a Blob's, or a copy of a buffer's.
+
+    ``send()`` uses it, and so do the patterns that queue, split or measure
+    binary data, so that they all accept what ``WebSocket.send()`` accepts.
+    A buffer's elements come out in row-major (C) order: for a C-contiguous
+    buffer (as a typed array always is) that is its memory as it is; a
+    strided or Fortran-ordered one is copied element by element.
+
+    Raises:
+        TypeError: ``data`` is neither a Blob nor a buffer (a ``str`` is text,
+            not binary).
+    """
+    if isinstance(data, bytes):
+        return data
+    if isinstance(data, Blob):
+        return data._data
     try:
-        memoryview(obj)  # type: ignore[arg-type]
+        view = memoryview(data)  # type: ignore[arg-type]
     except TypeError:
-        return False
-    return True
+        raise _not_binary(data) from None
+    with view:
+        return view.tobytes()
+
+
+def binary_size(data: object) -> int:
+    """The size in bytes of a binary message of ``data`` (a Blob or a buffer), without copying it.
+
+    Raises:
+        TypeError: ``data`` is neither a Blob nor a buffer.
+    """
+    if isinstance(data, Blob):
+        return data.size
+    try:
+        view = memoryview(data)  # type: ignore[arg-type]
+    except TypeError:
+        raise _not_binary(data) from None
+    with view:
+        return view.nbytes
 
 
 add_aliases(WebSocket, {

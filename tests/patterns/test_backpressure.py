@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from array import array
 import json
 import unittest
 
@@ -87,6 +88,16 @@ class BackpressureTests(unittest.IsolatedAsyncioTestCase):
         await socket.send_when_ready(b"b" * 80_000, timeout=TIMEOUT)
         self.assertEqual(socket.sent, 2)
         self.assertTrue(all(s == 0.001 for s in sleeps))
+        await closed(socket)
+
+    async def test_any_buffer(self):
+        """Any buffer counts by its size in bytes, as WebSocket.send() takes it (array.array: 8 bytes a double)."""
+        socket = Backpressure(self.server.url, high_water=40)
+        await socket.wait_for("open", timeout=TIMEOUT)
+        self.assertTrue(socket.send(array("d", [1.0] * 4)))  # 32 bytes
+        self.assertFalse(socket.send(array("d", [2.0, 3.0])))  # 32 + 16 would pass 40
+        await socket.drain(timeout=TIMEOUT)
+        self.assertEqual(await self.stats(socket), {"messages": 1, "bytes": 32})
         await closed(socket)
 
     async def test_states(self):

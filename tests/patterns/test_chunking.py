@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from array import array
 import json
 import unittest
 
@@ -97,6 +98,17 @@ class ChunkedTests(unittest.IsolatedAsyncioTestCase):
     async def asyncSetUp(self):
         self.big = await serve("big")
         self.addAsyncCleanup(bounded(self.big.close))
+
+    async def test_any_buffer(self):
+        """Chunked sends any buffer, as WebSocket.send() does: the server gets its raw bytes."""
+        data = array("d", range(20_000))  # 160,000 bytes
+        chunked = Chunked(self.big.url, chunk_size=16 * 1024)
+        await chunked.wait_for("open", timeout=TIMEOUT)
+        summaries = chunked.record("message")
+        self.assertEqual(chunked.send(data), 10)
+        [summary] = await summaries.wait(1, timeout=TIMEOUT)
+        self.assertEqual(json.loads(summary.data)["sha256"], hashlib.sha256(data.tobytes()).hexdigest())
+        await closed(chunked)
 
     async def test_limit_shown(self):
         """A 200 KB message sent whole to a server taking 64 KiB is refused with 1009."""

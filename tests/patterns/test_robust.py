@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from array import array
 import unittest
 
 from wsnb import InvalidStateError, ReadyState, SocketClosed, WebSocket
@@ -146,6 +147,21 @@ class QueueTests(unittest.IsolatedAsyncioTestCase):
             Robust(factory=lambda: None, window=0)
         with self.assertRaises(TypeError):
             Robust(factory=lambda: None, session=1)
+
+
+@with_timeouts
+class BufferTests(unittest.IsolatedAsyncioTestCase):
+    async def test_any_buffer_is_copied_when_queued(self):
+        """A buffer queued while CONNECTING is copied then: changing it later changes nothing sent."""
+        async with serve("echo") as echo:
+            robust = Robust(echo.url)
+            data = array("i", [1, 2, 3])
+            self.assertEqual(robust.send(data), "queued")
+            data[0] = 99
+            replies = robust.record("message")
+            await replies.wait(1, timeout=TIMEOUT)
+            self.assertEqual(bytes(replies.data[0]), array("i", [1, 2, 3]).tobytes())
+            await closed(robust)
 
 
 @with_timeouts

@@ -51,8 +51,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..blob import Blob
 from ..events import Event, EventHandler, MessageEvent
+from ..websocket import binary_size
 from ._support import Factory, Wrapper, call_in_loop, check_number, fire
 
 __all__ = ["DEFAULT_LEVELS", "Adaptive", "QualityEvent", "message_size", "quality_request"]
@@ -70,11 +70,10 @@ def message_size(data: Any) -> int:
     """The size of a message's data in bytes: UTF-8 for text, ``size`` for a Blob."""
     if isinstance(data, str):
         return len(data.encode("utf-8", "replace"))
-    if isinstance(data, Blob):
-        return data.size
-    if isinstance(data, (bytes, bytearray, memoryview)):
-        return len(data)
-    return 0
+    try:
+        return binary_size(data)  # a Blob, bytes, or any other buffer
+    except TypeError:
+        return 0
 
 
 class QualityEvent(Event):

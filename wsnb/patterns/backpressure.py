@@ -47,10 +47,10 @@ from typing import Any
 
 from .. import loop as _loop
 from .._text import encode_usv
-from ..blob import Blob
 from ..codes import ReadyState
 from ..events import SocketClosed
 from ..exceptions import InvalidStateError
+from ..websocket import binary_size
 from ._support import Factory, Wrapper, call_in_loop, check_number
 
 __all__ = ["Backpressure"]
@@ -59,13 +59,7 @@ __all__ = ["Backpressure"]
 def _size(data: Any) -> int:
     if isinstance(data, str):
         return len(encode_usv(data))
-    if isinstance(data, Blob):
-        return data.size
-    if isinstance(data, memoryview):
-        return data.nbytes
-    if isinstance(data, (bytes, bytearray)):
-        return len(data)
-    raise TypeError(f"send() takes str, bytes, bytearray, memoryview or Blob, not {data.__class__.__name__}")
+    return binary_size(data)
 
 
 class Backpressure(Wrapper):

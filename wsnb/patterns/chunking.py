@@ -62,6 +62,7 @@ from .._text import encode_usv
 from ..blob import Blob
 from ..events import Event, EventHandler, MessageEvent
 from ..exceptions import InvalidStateError
+from ..websocket import binary_payload
 from ._support import Factory, MessageErrorEvent, Wrapper, call_in_loop, fire
 
 __all__ = ["HEADER", "Chunk", "ChunkError", "Chunked", "Reassembler", "parse_chunk", "split_message"]
@@ -250,17 +251,15 @@ class Chunked(Wrapper):
         self._next_id = 0
         self._start()
 
-    def send(self, data: str | bytes | bytearray | memoryview | Blob) -> int:
+    def send(self, data: Any) -> int:
         """Send ``data`` as chunks; return how many chunks.
 
         Raises:
             InvalidStateError: While CONNECTING.
             TypeError: For data that is not text or bytes.
         """
-        if isinstance(data, (Blob, bytearray, memoryview)):
-            data = bytes(data)
-        if not isinstance(data, (str, bytes)):
-            raise TypeError(f"send() takes str, bytes, bytearray, memoryview or Blob, not {data.__class__.__name__}")
+        if not isinstance(data, str):
+            data = binary_payload(data)  # a Blob or any buffer, as WebSocket.send() takes
         return call_in_loop(self._loop, self._send, data)
 
     def _send(self, data: str | bytes) -> int:

@@ -72,6 +72,7 @@ from ..blob import Blob
 from ..codes import ReadyState
 from ..events import Event, EventHandler, MessageEvent, SocketClosed
 from ..exceptions import InvalidStateError
+from ..websocket import binary_payload
 from ._support import (
     Factory,
     MessageErrorEvent,
@@ -222,12 +223,11 @@ class Robust(Wrapper):
                     f"with ack=True, send() takes str (or JSON values with json=True), not {data.__class__.__name__}"
                 )
             return data
-        if not isinstance(data, (str, bytes, bytearray, memoryview, Blob)):
-            raise TypeError(
-                f"send() takes str, bytes, bytearray, memoryview or Blob, not {data.__class__.__name__}"
-            )
-        # Copy mutable buffers now: a queued message must not change later.
-        return bytes(data) if isinstance(data, (bytearray, memoryview)) else data
+        if isinstance(data, (str, bytes, Blob)):
+            return data
+        # Copy any other buffer now (a queued message must not change later),
+        # or raise TypeError as WebSocket.send() does.
+        return binary_payload(data)
 
     def _decode_item(self, item: Any) -> Any:
         return _json.loads(item) if self.json else item

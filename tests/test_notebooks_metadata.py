@@ -27,13 +27,6 @@ RAISES = "# NBVAL_RAISES_EXCEPTION"
 PATTERN_LESSONS = [f"{number}-" for number in range(12, 20)]
 """The file-name prefixes of the pattern lessons (12-19)."""
 
-WITHOUT_EXERCISES = {"09-binary-protocols.ipynb", "11-reference-vs-standard.ipynb", "20-live-plotting.ipynb"}
-"""Notebooks written before the lesson checklist, still without exercise, summary and questions.
-
-Every other lesson follows the checklist in full; the course's issue on
-part 1 gives these theirs, and removes each name here when it does.
-"""
-
 
 def course_nav() -> object:
     """The tools/course_nav.py module, which writes and checks the navigation lines."""
@@ -50,8 +43,8 @@ def code_of(path: Path) -> str:
 
 
 def lessons() -> list[Path]:
-    """The lessons that follow the checklist in full: every notebook but 00 and WITHOUT_EXERCISES."""
-    return [path for path in notebook_paths() if path != START and path.name not in WITHOUT_EXERCISES]
+    """The lessons, which follow the checklist in full: every notebook but 00."""
+    return [path for path in notebook_paths() if path != START]
 
 
 def notebook_paths() -> list[Path]:
@@ -204,7 +197,6 @@ class LessonTests(unittest.TestCase):
         """The pattern lessons 12 to 19 exist, one per number, and follow the checklist."""
         names = [path.name for path in lessons()]
         self.assertEqual([name[:3] for name in names if name.startswith(tuple(PATTERN_LESSONS))], PATTERN_LESSONS)
-        self.assertLessEqual(WITHOUT_EXERCISES, {path.name for path in notebook_paths()})
 
     def test_every_pattern_is_taught(self) -> None:
         """Each pattern class of wsnb.patterns is made in the code of at least one notebook."""

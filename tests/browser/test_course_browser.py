@@ -1,13 +1,14 @@
-"""The pattern lessons, run as a learner runs them: Run All in JupyterLab, in headless Chromium.
+"""The course, run as a learner runs it: Run All in JupyterLab, in headless Chromium.
 
 nbval runs every cell whatever happens; JupyterLab's *Run All* stops at the
 first cell that raises, unless the cell carries the ``raises-exception``
-tag. This test opens each pattern lesson (notebooks 12-19, outputs and
-execution counts removed first, so nothing left from the committed run can
-pass for a fresh one) in a real JupyterLab, runs all cells with the same
-command as *Run > Run All Cells*, waits until every code cell has run or
-Run All stopped, and checks what the page's notebook model holds: every
-code cell ran, and only tagged cells hold an error.
+tag. This test opens each notebook of the course (outputs and execution
+counts removed first, so nothing left from the committed run can pass for a
+fresh one) in a real JupyterLab, runs all cells with the same command as
+*Run > Run All Cells*, waits until every code cell has run or Run All
+stopped, and checks what the page's notebook model holds: every code cell
+ran, and only tagged cells hold an error. It also checks that no widget
+failed to render ("Error displaying widget").
 
 Requests to anything but 127.0.0.1 are refused (see ``harness``). Without
 ``chromium`` on PATH the test is skipped with that reason.
@@ -26,7 +27,7 @@ from ..support import TIMEOUT
 from . import harness
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
-LESSONS = sorted(path for number in range(12, 20) for path in NOTEBOOKS.glob(f"{number}-*.ipynb"))
+COURSE = sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
 
 # The state of the current notebook, read from JupyterLab's own models.
 STATE = """() => {
@@ -74,17 +75,17 @@ def fresh(path: Path) -> dict[str, Any]:
 
 @harness.requires_chromium
 class RunAllInJupyterLabTests(unittest.TestCase):
-    def test_run_all_each_lesson(self) -> None:
-        """Run All on each pattern lesson runs every cell; only cells tagged raises-exception hold an error."""
-        self.assertTrue(LESSONS, "no pattern lessons found")
+    def test_run_all_each_notebook(self) -> None:
+        """Run All on each notebook runs every cell; only cells tagged raises-exception hold an error."""
+        self.assertGreater(len(COURSE), 20, "the course's notebooks are missing")
         session = harness.start_on(
-            self, {path.name: fresh(path) for path in LESSONS}, viewport={"width": 1300, "height": 900}
+            self, {path.name: fresh(path) for path in COURSE}, viewport={"width": 1300, "height": 900}
         )
         page = session.page
         # Leaving a notebook whose outputs changed asks "leave the page?"
         # (beforeunload); Playwright would dismiss it, and stay.
         page.on("dialog", lambda dialog: dialog.accept())
-        for path in LESSONS:
+        for path in COURSE:
             with self.subTest(notebook=path.name):
                 page.goto(f"{session.base}/lab/tree/{path.name}")
                 page.wait_for_function(CURRENT, arg=path.name, polling=250)
@@ -105,6 +106,7 @@ class RunAllInJupyterLabTests(unittest.TestCase):
                     if "raises-exception" in cell["metadata"].get("tags", [])
                 ]
                 self.assertEqual(tagged, expected, "a cell tagged raises-exception did not raise")
+                self.assertEqual(page.get_by_text("Error displaying widget").count(), 0)
                 page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.shutdown()")
 
 

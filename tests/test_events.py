@@ -7,7 +7,7 @@ import unittest
 from typing import Any
 
 from wsnb import CloseEvent, Event, EventTarget, InvalidStateError, MessageEvent, SocketClosed
-from wsnb.events import EventHandler, add_aliases
+from wsnb.events import EventHandler, add_aliases, performance_now
 
 from .support import TIMEOUT
 
@@ -70,6 +70,32 @@ class EventObjectTests(unittest.TestCase):
         """An event type that is not a str is a TypeError."""
         with self.assertRaises(TypeError):
             Event(1)  # type: ignore[arg-type]
+
+
+class ObservationTests(unittest.TestCase):
+    def test_performance_now_is_the_event_clock(self) -> None:
+        """performance_now() reads the clock of Event.timeStamp, so a call and an event compare."""
+        before = performance_now()
+        event = MessageEvent("message", data="x")
+        after = performance_now()
+        self.assertLessEqual(before, event.timeStamp)
+        self.assertLessEqual(event.timeStamp, after)
+
+    def test_last_event_and_final_type(self) -> None:
+        """last_event() gives a once-only event that happened, None before it and for other types."""
+        target = Target()
+        self.assertEqual(target.final_event_type, "close")
+        self.assertIsNone(EventTarget().final_event_type)
+        self.assertIsNone(target.last_event("close"))
+        target.fire(MessageEvent("message", data=1))
+        self.assertIsNone(target.last_event("message"))  # not a once-only type
+        close = CloseEvent("close", code=1000)
+        target.fire(close)
+        self.assertIs(target.last_event("close"), close)
+
+    def test_plain_target_has_no_loop(self) -> None:
+        """A plain EventTarget dispatches in the caller's thread: its loop is None."""
+        self.assertIsNone(Target().loop)
 
 
 class ListenerRulesTests(unittest.TestCase):

@@ -538,7 +538,7 @@ class ServerCloseTests(ServerTestCase):
         """The server's Close frame makes readyState CLOSING, after the messages sent before it."""
         ws = await self.open()
         recorder = Recorder(ws)
-        ws._call_watchers.append(lambda call, *details: recorder.log.append((call, ws.readyState)))
+        ws.watch_calls(lambda call, *details: recorder.log.append((call, ws.readyState)))
         ws.send("not a command")  # answered with an "error: ..." message
         ws.send('{"close": 4001, "reason": "done"}')
         close = await ws.wait_for("close", timeout=TIMEOUT)
@@ -552,7 +552,7 @@ class ServerCloseTests(ServerTestCase):
         """A Close frame that arrives with the handshake still passes through CLOSING."""
         ws = self.connect("?code=4002&reason=early")
         states: list[tuple[Any, ...]] = []
-        ws._call_watchers.append(lambda *call: states.append((*call, ws.readyState)))
+        ws.watch_calls(lambda *call: states.append((*call, ws.readyState)))
         close = await ws.wait_for("close", timeout=TIMEOUT)
         self.assertEqual(states, [("close-frame", 4002, "early", CLOSING)])
         self.assertEqual(close.code, 4002)
@@ -568,7 +568,7 @@ class ServerCloseTests(ServerTestCase):
                 ws.close(1000, "ignored")
                 seen.append((ws.readyState, ws.bufferedAmount))
 
-        ws._call_watchers.append(on_close_frame)
+        ws.watch_calls(on_close_frame)
         ws.send('{"close": 4003}')
         closes = ws.record("close")
         close = await ws.wait_for("close", timeout=TIMEOUT)
@@ -583,7 +583,7 @@ class ServerCloseTests(ServerTestCase):
         """A connection that fails (no Close frame from the server) goes from OPEN to CLOSED."""
         ws = await self.open()
         calls: list[str] = []
-        ws._call_watchers.append(lambda call, *details: calls.append(call))
+        ws.watch_calls(lambda call, *details: calls.append(call))
         ws.send('{"drop": true}')
         close = await ws.wait_for("close", timeout=TIMEOUT)
         self.assertEqual((close.code, close.wasClean), (1006, False))
@@ -726,6 +726,45 @@ class ExtrasTests(ServerTestCase):
         ws.close(4000)
         await ws.wait_for("close", timeout=TIMEOUT)
         self.assertEqual([str(f) for f in ws.frames], ["> close 4000 ''", "< close 4000 ''"])
+
+    async def test_watch_calls(self) -> None:
+        """watch_calls() reports send() and close() calls, with the state; unwatch_calls() stops it."""
+        ws = await self.open()
+        calls: list[tuple[Any, ...]] = []
+
+        def watcher(*call: Any) -> None:
+            calls.append(call)
+
+        ws.watch_calls(watcher)
+        ws.send("hé")
+        ws.send(b"\x01")
+        ws.unwatch_calls(watcher)
+        ws.unwatch_calls(watcher)  # twice: nothing happens
+        ws.send("unseen")
+        ws.watch_calls(watcher)
+        ws.close(4000, "bye")
+        ws.send("late")
+        await ws.wait_for("close", timeout=TIMEOUT)
+        self.assertEqual(calls, [
+            ("send", "hé".encode(), True, OPEN),
+            ("send", b"\x01", False, OPEN),
+            ("close", 4000, "bye"),
+            ("send", b"late", True, CLOSING),
+        ])
+        with self.assertRaises(TypeError):
+            ws.watch_calls("not callable")  # type: ignore[arg-type]
+
+    async def test_observation_api(self) -> None:
+        """The socket's loop is the running one; last_event() keeps open and close."""
+        ws = self.connect()
+        self.assertIs(ws.loop, asyncio.get_running_loop())
+        self.assertEqual(ws.final_event_type, "close")
+        self.assertIsNone(ws.last_event("open"))
+        opened = await ws.wait_for("open", timeout=TIMEOUT)
+        self.assertIs(ws.last_event("open"), opened)
+        ws.close()
+        closed = await ws.wait_for("close", timeout=TIMEOUT)
+        self.assertIs(ws.last_event("close"), closed)
 
     async def test_repr(self) -> None:
         """repr shows url, readyState and bufferedAmount."""

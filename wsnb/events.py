@@ -17,6 +17,13 @@ their browser namesakes; the error event is a plain ``Event`` whose type is
 Beyond the DOM, clearly marked as wsnb extras: ``await target.wait_for(type)``
 and ``target.block_until(type)`` wait for an event without sleeping, and a
 handler written as ``async def`` is run as a task on the target's loop.
+
+Tools that watch a target without changing it (the panel, the plots) use
+its public observation API, never its private state: ``target.loop`` (where
+its events are dispatched), ``target.last_event(type)`` (a once-only event
+that already happened), ``target.final_event_type`` (the event after which
+none comes) and :func:`performance_now` (the clock of ``Event.timeStamp``).
+``SocketTarget.watch_calls`` adds what no event reports: the calls.
 """
 
 from __future__ import annotations
@@ -36,11 +43,21 @@ __all__ = [
     "EventTarget",
     "MessageEvent",
     "SocketClosed",
+    "performance_now",
 ]
 
 logger = logging.getLogger("wsnb")
 
 _TIME_ORIGIN = time.monotonic()
+
+
+def performance_now() -> float:
+    """Milliseconds since wsnb was imported: the clock of ``Event.timeStamp``.
+
+    The browser's ``performance.now()``: ``performance_now() -
+    event.timeStamp`` is how long ago an event was made.
+    """
+    return (time.monotonic() - _TIME_ORIGIN) * 1000.0
 
 
 class SocketClosed(ConnectionError):
@@ -519,6 +536,33 @@ class EventTarget:
     def _target_loop(self) -> asyncio.AbstractEventLoop | None:
         """The loop this target's events are dispatched on (None: the caller's)."""
         return None
+
+    # -- Observation (wsnb extras) ---------------------------------------------
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop | None:
+        """The asyncio loop this target dispatches its events on (a wsnb extra).
+
+        A tool that watches the target schedules its own work there, so
+        that it never runs at the same time as the target's listeners. None
+        for a plain ``EventTarget``, which dispatches in the caller's thread.
+        """
+        return self._target_loop()
+
+    @property
+    def final_event_type(self) -> str | None:
+        """The type of the last event this target fires (``"close"`` for a socket), or None (a wsnb extra)."""
+        return self._final_type
+
+    def last_event(self, type: str) -> Event | None:
+        """The event of ``type`` that already happened, or None (a wsnb extra).
+
+        Only for the types that happen at most once per connection
+        (``open``, ``error``, ``close`` on a WebSocket); None for others. A
+        tool that starts watching late reads here what it missed, such as
+        the time of the ``open`` event.
+        """
+        return self._seen.get(type)
 
     def _waiter(self, type: str) -> asyncio.Future[Event]:
         """Register, now, a future for the next event of ``type`` (or a remembered one)."""

@@ -22,7 +22,7 @@ import collections
 import logging
 import threading
 import warnings
-from typing import TYPE_CHECKING, Any, ClassVar, Iterable
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable
 
 from . import loop as _loop
 from ._engine import EngineConnection, EngineFailure, EngineOptions, open_connection
@@ -44,7 +44,10 @@ from .url import parse_protocols, parse_url
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer  # objects with the buffer protocol
 
-__all__ = ["SocketTarget", "WebSocket"]
+__all__ = ["CallWatcher", "SocketTarget", "WebSocket"]
+
+CallWatcher = Callable[..., None]
+"""A ``watch_calls`` callback: ``callback(call, *details)``."""
 
 CONNECTING, OPEN, CLOSING, CLOSED = ReadyState
 
@@ -78,6 +81,121 @@ class SocketTarget(EventTarget):
 
     _remembered_types: ClassVar[frozenset[str]] = frozenset({"open", "close"})
     _final_type: ClassVar[str | None] = "close"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._call_watchers: list[CallWatcher] = []
+        # Sockets this target made and whose calls it passes on to its own
+        # watchers (a pattern's WebSocket), subscribed to only while someone
+        # watches: an unwatched pattern costs its sockets nothing.
+        self._inner_sockets: list[Any] = []
+
+    # -- The socket's surface: each subclass provides it ------------------------
+
+    @property
+    def readyState(self) -> ReadyState:  # noqa: N802 - spec name
+        """The connection's state: CONNECTING, OPEN, CLOSING or CLOSED."""
+        raise NotImplementedError
+
+    @property
+    def bufferedAmount(self) -> int:  # noqa: N802
+        """Bytes passed to ``send()`` and not yet sent."""
+        raise NotImplementedError
+
+    @property
+    def url(self) -> str:
+        """The URL connected to; ``""`` for a target without one (a pool of several)."""
+        return ""
+
+    @property
+    def protocol(self) -> str:
+        """The subprotocol the server chose, ``""`` if none."""
+        return ""
+
+    @property
+    def extensions(self) -> str:
+        """The extensions the server accepted, ``""`` if none."""
+        return ""
+
+    def send(self, data: Any) -> Any:
+        """Send ``data``: see the subclass."""
+        raise NotImplementedError
+
+    def close(self, code: int | None = None, reason: str | None = None) -> None:
+        """Close: see the subclass."""
+        raise NotImplementedError
+
+    # -- Observation (wsnb extras) ---------------------------------------------
+
+    @property
+    def failure(self) -> Failure | None:
+        """Why the (last) connection failed, or None (a wsnb extra: browsers hide this).
+
+        A pattern reports its current or last socket's failure.
+        """
+        return None
+
+    def watch_calls(self, callback: CallWatcher) -> None:
+        """Call ``callback(call, *details)`` for what no event reports (a wsnb extra).
+
+        The DOM fires no event when a script calls ``send()`` or ``close()``,
+        nor when the server's Close frame starts the closing handshake; a
+        tool that shows a connection (the panel, a readyState log) needs all
+        three. ``callback`` is called with:
+
+        - ``("send", payload, is_text, readyState)`` for each ``send()``:
+          the payload as bytes (UTF-8 for text), and the readyState at the
+          call (a message sent while CLOSING or CLOSED is dropped);
+        - ``("close", code, reason)`` for each ``close()`` call that starts
+          closing (``code`` None when not given);
+        - ``("close-frame", code, reason)`` when the server's Close frame
+          arrives first.
+
+        A pattern passes on the calls made on the sockets it made, by you or
+        by itself (a heartbeat's ping, a batch, a resend): what goes on the
+        wire. The callback runs in the thread that made the call, before the
+        call returns; its exceptions are logged and never reach the caller.
+        """
+        if not callable(callback):
+            raise TypeError(f"watch_calls() takes a callable, not {callback.__class__.__name__}")
+        if not self._call_watchers:
+            for socket in self._inner_sockets:
+                socket.watch_calls(self._notify_watchers)
+        self._call_watchers.append(callback)
+
+    def unwatch_calls(self, callback: CallWatcher) -> None:
+        """Stop calling ``callback``; does nothing if it was not watching."""
+        if callback in self._call_watchers:
+            self._call_watchers.remove(callback)
+            if not self._call_watchers:
+                for socket in self._inner_sockets:
+                    socket.unwatch_calls(self._notify_watchers)
+
+    def _adopt(self, socket: Any) -> None:
+        """Pass on the calls of ``socket``, a socket this target made, while it is watched."""
+        if not callable(getattr(socket, "watch_calls", None)):
+            return  # a factory's socket without the observation API
+        self._inner_sockets.append(socket)
+        if self._call_watchers:
+            socket.watch_calls(self._notify_watchers)
+
+    def _release(self, socket: Any) -> None:
+        """Stop passing on the calls of ``socket`` (one this target no longer uses)."""
+        if socket in self._inner_sockets:
+            self._inner_sockets.remove(socket)
+            socket.unwatch_calls(self._notify_watchers)
+
+    def _notify_watchers(self, call: str, *details: Any) -> None:
+        """Tell each call watcher about ``call``, in the caller's thread (see ``watch_calls``).
+
+        A watcher's exception is logged and never reaches the script:
+        watching must not change what the socket does.
+        """
+        for watcher in tuple(self._call_watchers):
+            try:
+                watcher(call, *details)
+            except Exception:
+                logging.getLogger("wsnb").error("exception in a %s() watcher of %r", call, self, exc_info=True)
 
 
 class WebSocket(SocketTarget):
@@ -133,11 +251,6 @@ class WebSocket(SocketTarget):
         self._buffered = 0
         self._buffered_lock = threading.Lock()
         self._failure: Failure | None = None
-        # Callables told about every send() and close() call and about the
-        # server's Close frame, for tools that watch a socket without
-        # changing it (wsnb.widgets logs sent messages with them: the DOM has
-        # no event for a send). See _notify_watchers.
-        self._call_watchers: list[Any] = []
         self._frames: list[FrameRecord] = []
         self._conn: EngineConnection | None = None
         # (payload, is_text, size), or (_CLOSE, code, reason) for the Close frame.
@@ -493,22 +606,6 @@ class WebSocket(SocketTarget):
                 self._buffered -= size
             if self._drain_waiters:
                 self._wake_drain_waiters()
-
-    def _notify_watchers(self, call: str, *details: Any) -> None:
-        """Tell each call watcher what no event reports, in the caller's thread.
-
-        ``("send", payload, is_text, readyState_at_the_call)`` and
-        ``("close", code, reason)`` for the script's calls;
-        ``("close-frame", code, reason)`` when the server's Close frame
-        starts the closing handshake (on the loop). A watcher's exception is
-        logged and never reaches the script: watching must not change what
-        the socket does.
-        """
-        for watcher in tuple(self._call_watchers):
-            try:
-                watcher(call, *details)
-            except Exception:
-                logging.getLogger("wsnb").error("exception in a %s() watcher of %r", call, self, exc_info=True)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         """Show a live connection panel when a notebook displays the socket (a wsnb extra).

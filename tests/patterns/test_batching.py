@@ -42,6 +42,19 @@ class BatchingTests(unittest.IsolatedAsyncioTestCase):
         self.assertEqual(self.echo.lab.messages, 3)
         await closed(batching)
 
+    async def test_watchers_see_the_batches_on_the_wire(self):
+        """watch_calls() on the pattern reports what its socket sends: batches, not the messages."""
+        batching = Batching(self.echo.url, max_messages=100, interval=0.01)
+        await batching.wait_for("open", timeout=TIMEOUT)
+        calls = []
+        batching.watch_calls(lambda *call: calls.append(call))
+        for i in range(3):
+            batching.send(i)
+        await batching.drain(timeout=TIMEOUT)
+        await closed(batching, 1000)
+        self.assertEqual(calls[0][:3], ("send", encode_batch([0, 1, 2]).encode(), True))
+        self.assertEqual([call[:2] for call in calls[1:]], [("close", 1000)])
+
     async def test_interval_and_before_open(self):
         """Messages sent before open go in one batch on open; later ones wait for the interval."""
         batching = Batching(self.echo.url, interval=0.01, unbatch=False)

@@ -136,6 +136,38 @@ class ReconnectingTests(unittest.IsolatedAsyncioTestCase):
             self.assertEqual(socket.reconnections, 1)
             await closed(socket)
 
+    async def test_calls_followed_across_connections(self):
+        """watch_calls() on the pattern reports the calls on each connection; a lost socket is let go."""
+        async with serve("close-lab") as server:
+            socket = Reconnecting(server.url, delays=quick)
+            await socket.wait_for("open", timeout=TIMEOUT)
+            first = socket.socket
+            calls = []
+            socket.watch_calls(lambda *call: calls.append(call[:2]))
+            events = socket.record("reconnect", "open")
+            socket.send('{"drop": true}')
+            await events.wait(2, timeout=TIMEOUT)
+            self.assertIsNot(socket.socket, first)
+            socket.send("hello")
+            await closed(socket, 1000, "done")
+            self.assertEqual(calls, [
+                ("send", b'{"drop": true}'), ("send", b"hello"), ("close", 1000),
+            ])
+            self.assertEqual(first._call_watchers, [])  # released with the lost connection
+
+    async def test_unwatched_costs_its_sockets_nothing(self):
+        """Until someone watches the pattern, its socket has no call watcher to run on each send()."""
+        async with serve("echo") as server:
+            socket = Reconnecting(server.url, delays=quick)
+            await socket.wait_for("open", timeout=TIMEOUT)
+            self.assertEqual(socket.socket._call_watchers, [])
+            watcher = lambda *call: None  # noqa: E731
+            socket.watch_calls(watcher)
+            self.assertEqual(len(socket.socket._call_watchers), 1)
+            socket.unwatch_calls(watcher)
+            self.assertEqual(socket.socket._call_watchers, [])
+            await closed(socket)
+
     async def test_no_reconnect_after_final_codes(self):
         """1000, 1008 and 4000 end it: one close event, no reconnection."""
         async with serve("close-lab") as server:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import unittest
 
-from wsnb import MessageEvent, ReadyState
+from wsnb import ReadyState
 from wsnb.widgets._format import (
     STATE_COLOURS,
     escape,
     hex_preview,
     human_bytes,
-    now_ms,
     seconds,
     text_preview,
 )
@@ -44,14 +43,6 @@ class FormatTests(unittest.TestCase):
     def test_escape(self) -> None:
         """HTML is escaped, quotes included."""
         self.assertEqual(escape("<a href=\"x\">'&'</a>"), "&lt;a href=&quot;x&quot;&gt;&#x27;&amp;&#x27;&lt;/a&gt;")
-
-    def test_now_ms_is_the_event_clock(self) -> None:
-        """now_ms() reads the clock of Event.timeStamp, so sends and events compare."""
-        before = now_ms()
-        event = MessageEvent("message", data="x")
-        after = now_ms()
-        self.assertLessEqual(before, event.timeStamp)
-        self.assertLessEqual(event.timeStamp, after)
 
     def test_every_state_has_a_colour(self) -> None:
         """Each readyState has a badge colour."""

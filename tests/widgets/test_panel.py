@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import unittest
+from typing import Any
 
 from wsnb import ReadyState, WebSocket
+from wsnb.patterns import RateLimited, Reconnecting
 from wsnb.widgets import ConnectionPanel, panel
 from wsnb.widgets.panel import panel_mimebundle
 
@@ -116,6 +118,72 @@ class PanelTests(WatcherTestCase):
         await ws.wait_for("close", timeout=TIMEOUT)
         self.assertEqual(seen, ["open", "message", "close"])
         self.assertEqual(ws.binaryType, "blob")
+
+
+class PatternPanelTests(WatcherTestCase):
+    """A panel watches a pattern of wsnb.patterns as it watches a WebSocket."""
+
+    server_name = "close-lab"
+
+    async def test_reconnecting_socket_followed_across_connections(self) -> None:
+        """A lost connection is a reconnect row and a CONNECTING step; the new one is watched too."""
+        socket = Reconnecting(self.server.url, delays=lambda: itertools.repeat(0.001))
+        self.addAsyncCleanup(self.close_pattern, socket)
+        built = panel(socket)
+        self.assertIs(built.send_bar.ws, socket)
+        await socket.wait_for("open", timeout=TIMEOUT)
+        first = socket.socket
+        events = socket.record("reconnect", "open")
+        built.send_bar.text.value = '{"drop": true}'
+        self.assertTrue(built.send_bar.submit())
+        await events.wait(2, timeout=TIMEOUT)
+        self.assertIsNot(socket.socket, first)
+        replies = socket.record("message")
+        built.send_bar.text.value = "hello again"
+        built.send_bar.submit()
+        await replies.wait(1, timeout=TIMEOUT)  # close-lab answers "error: ..."
+        await next_update(built.watcher)
+        self.assertEqual(built.badge.ready_state, 1)
+        self.assertEqual((built.counters.messages_out, built.counters.messages_in), (2, 1))
+        rows = [(row.direction, row.event or row.head) for row in built.watcher.log]
+        self.assertEqual(rows[:6], [
+            ("event", "open"), ("sent", '{"drop": true}'), ("event", "error"), ("event", "reconnect"),
+            ("event", "open"), ("sent", "hello again"),
+        ])
+        error, reconnect = built.watcher.log[2], built.watcher.log[3]
+        self.assertIsNotNone(error.failure)  # why the lost connection failed (a wsnb extra)
+        self.assertEqual((reconnect.code, reconnect.was_clean), (1006, False))
+        self.assertIn("attempt 1", reconnect.preview)
+        built.close_bar.code.value = "1000"
+        self.assertTrue(built.close_bar.submit())
+        await socket.wait_for("close", timeout=TIMEOUT)
+        await next_update(built.watcher)
+        self.assertEqual(built.badge.ready_state, 3)
+        self.assertEqual(
+            [name for name, _ in built.timeline.entries],
+            ["CONNECTING", "OPEN", "CONNECTING", "OPEN", "CLOSING", "CLOSED"],
+        )
+        self.assertEqual([row.event for row in built.watcher.log].count("close"), 1)
+        built.close()
+        self.assertEqual(socket._call_watchers, [])
+
+    async def test_refusal_shown_in_the_send_bar(self) -> None:
+        """A pattern that refuses (RateLimited returns False) says so in the send bar; nothing is logged as sent."""
+        socket = RateLimited(self.server.url, max_messages=1, per=3600)
+        self.addAsyncCleanup(self.close_pattern, socket)
+        built = panel(socket)
+        await socket.wait_for("open", timeout=TIMEOUT)
+        built.send_bar.text.value = "first"
+        self.assertTrue(built.send_bar.submit())
+        self.assertFalse(built.send_bar.submit())
+        self.assertIn("refused: RateLimited.send() returned False", built.send_bar._message.value)
+        built.watcher.update_now()
+        self.assertEqual(built.counters.messages_out, 1)
+
+    async def close_pattern(self, socket: Any) -> None:
+        if socket.readyState < ReadyState.CLOSING:
+            socket.close()
+        await socket.wait_for("close", timeout=TIMEOUT)
 
 
 class CoalescingTests(WatcherTestCase):

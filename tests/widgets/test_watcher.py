@@ -332,7 +332,7 @@ class WatcherTests(WatcherTestCase):
         def broken(*details: Any) -> None:
             raise RuntimeError("broken watcher")
 
-        ws._call_watchers.append(broken)
+        ws.watch_calls(broken)
         replies = ws.record("message")
         with self.assertLogs("wsnb", "ERROR"):
             ws.send("still sent")

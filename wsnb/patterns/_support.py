@@ -31,6 +31,7 @@ from typing import Any, ClassVar, Literal, Protocol, TypeVar
 from .. import loop as _loop
 from .._text import encode_usv
 from ..codes import ReadyState, can_send_from_script
+from ..diagnostics import Failure
 from ..events import CloseEvent, Event, EventTarget, MessageEvent
 from ..exceptions import DOMSyntaxError, InvalidAccessError
 from ..url import parse_url
@@ -465,6 +466,7 @@ class Wrapper(SocketTarget):
         socket = self._factory()
         for type in self._socket_events:
             socket.addEventListener(type, getattr(self, f"_on_{type}"))
+        self._adopt(socket)
         return socket
 
     # -- Delegated attributes ------------------------------------------------
@@ -498,6 +500,11 @@ class Wrapper(SocketTarget):
     def extensions(self) -> str:
         """The wrapped socket's extensions."""
         return str(getattr(self._socket, "extensions", ""))
+
+    @property
+    def failure(self) -> Failure | None:
+        """Why the wrapped socket's connection failed, or None (a wsnb extra)."""
+        return getattr(self._socket, "failure", None)
 
     @property
     def binaryType(self) -> str:  # noqa: N802

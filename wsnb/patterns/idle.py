@@ -228,6 +228,7 @@ class Idle(SocketTarget):
             self._socket.interval = self.active_interval  # type: ignore[attr-defined]
         elif self._socket.readyState in (ReadyState.CLOSING, ReadyState.CLOSED):
             self._seen.pop("open", None)
+            self._release(self._socket)
             self._socket = self._connect()
         self._schedule_idle_check()
         self._timers.soon(fire, self, Event("active"))
@@ -288,6 +289,7 @@ class Idle(SocketTarget):
         socket.addEventListener("error", on_pass)
         socket.addEventListener("reconnect", on_pass)
         socket.addEventListener("close", on_close)
+        self._adopt(socket)
         return socket
 
     def _finish(self, event: Event) -> None:

@@ -88,6 +88,7 @@ class Pool(SocketTarget):
             member.addEventListener("message", self._on_pass)
             member.addEventListener("error", self._on_pass)
             member.addEventListener("close", self._on_close)
+            self._adopt(member)
         return members
 
     # -- Attributes --------------------------------------------------------------

@@ -51,6 +51,7 @@ from typing import Any
 
 from .. import loop as _loop
 from ..codes import ReadyState
+from ..diagnostics import Failure
 from ..events import CloseEvent, Event, EventHandler
 from ..exceptions import InvalidStateError
 from ..websocket import SocketTarget
@@ -335,6 +336,11 @@ class Reconnecting(SocketTarget):
         return str(getattr(self._socket or self._last_socket, "url", ""))
 
     @property
+    def failure(self) -> Failure | None:
+        """Why the current (or last) connection failed, or None (a wsnb extra)."""
+        return getattr(self._socket or self._last_socket, "failure", None)
+
+    @property
     def protocol(self) -> str:
         """The current socket's subprotocol, ``""`` between connections."""
         return str(getattr(self._socket, "protocol", ""))
@@ -425,6 +431,7 @@ class Reconnecting(SocketTarget):
         socket.addEventListener("message", on_pass)
         socket.addEventListener("error", on_pass)
         socket.addEventListener("close", on_close)
+        self._adopt(socket)
 
     def _opened(self, event: Event) -> None:
         self.attempts = 0
@@ -434,6 +441,8 @@ class Reconnecting(SocketTarget):
         fire(self, copy_event(event))
 
     def _lost(self, event: CloseEvent) -> None:
+        if self._socket is not None:
+            self._release(self._socket)
         self._socket = None
         if self._close_requested:
             self._finish(event)

@@ -7,17 +7,14 @@ size or a time reads the same everywhere in a panel.
 from __future__ import annotations
 
 import html
-import time
 
 from ..codes import ReadyState
-from ..events import _TIME_ORIGIN
 
 __all__ = [
     "STATE_COLOURS",
     "escape",
     "hex_preview",
     "human_bytes",
-    "now_ms",
     "seconds",
     "text_preview",
 ]
@@ -38,15 +35,6 @@ STATE_COLOURS: dict[ReadyState, str] = {
 
 FAILED_COLOUR = "#cf222e"
 """Badge colour of a CLOSED socket whose connection failed."""
-
-
-def now_ms() -> float:
-    """Milliseconds on the clock of ``Event.timeStamp`` (since wsnb was imported).
-
-    Rows for ``send()`` calls, which have no event, are timed on the same
-    clock as the events, so that their times compare.
-    """
-    return (time.monotonic() - _TIME_ORIGIN) * 1000.0
 
 
 def escape(text: str) -> str:

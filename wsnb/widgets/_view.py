@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..websocket import WebSocket
+from ..websocket import SocketTarget
 from .watcher import SocketWatcher
 
 __all__ = ["WatcherView", "as_watcher"]
@@ -18,10 +18,11 @@ def as_watcher(source: Any, **options: Any) -> tuple[SocketWatcher, bool]:
     """
     if isinstance(source, SocketWatcher):
         return source, False
-    if isinstance(source, WebSocket):
+    if isinstance(source, SocketTarget):
         return SocketWatcher(source, **options), True
     raise TypeError(
-        f"a panel widget watches a wsnb.WebSocket or a SocketWatcher, not {source.__class__.__name__}"
+        "a panel widget watches a wsnb.WebSocket, a wsnb.patterns socket or a SocketWatcher, "
+        f"not {source.__class__.__name__}"
     )
 
 

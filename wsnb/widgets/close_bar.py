@@ -10,7 +10,7 @@ import traitlets
 
 from ..codes import CloseCode, can_send_from_script, describe
 from ..exceptions import DOMException
-from ..websocket import WebSocket
+from ..websocket import SocketTarget
 from ._format import escape
 
 __all__ = ["CODE_CHOICES", "CloseBar", "parse_code"]
@@ -60,9 +60,11 @@ class CloseBar(widgets.HBox):
     error = traitlets.Unicode("", help="What the last Close raised, as 'Name: message'; '' after a success.")
     hint = traitlets.Unicode("", help="What the picked code means, and whether close() accepts it.")
 
-    def __init__(self, ws: WebSocket, **kwargs: Any) -> None:
-        if not isinstance(ws, WebSocket):
-            raise TypeError(f"CloseBar closes a wsnb.WebSocket, not {ws.__class__.__name__}")
+    def __init__(self, ws: SocketTarget, **kwargs: Any) -> None:
+        if not isinstance(ws, SocketTarget):
+            raise TypeError(
+                f"CloseBar closes a wsnb.WebSocket or a wsnb.patterns socket, not {ws.__class__.__name__}"
+            )
         self.ws = ws
         self.code = widgets.Combobox(
             value="1000 Normal Closure",

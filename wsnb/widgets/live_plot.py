@@ -60,7 +60,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .. import loop as _loop
-from ..events import _TIME_ORIGIN, EventTarget
+from ..events import EventTarget, performance_now
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -377,9 +377,9 @@ class LivePlot:
 
         self._final_type: str | None = None
         self._t0: float = time.monotonic()
-        # An event's timeStamp is milliseconds since wsnb was imported (on
-        # the monotonic clock): the plot's start on that scale, in seconds.
-        self._stamp0: float = self._t0 - _TIME_ORIGIN
+        # An event's timeStamp is in milliseconds on performance_now()'s
+        # clock: the plot's start on that scale, in seconds.
+        self._stamp0: float = performance_now() / 1000.0
         self._source: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._timer: asyncio.Handle | None = None
@@ -417,11 +417,11 @@ class LivePlot:
                 f"a LivePlot listens to a WebSocket or an EventTarget, not {source.__class__.__name__}"
             )
         self.detach()
-        target_loop = source._target_loop() if isinstance(source, EventTarget) else None
+        target_loop = source.loop if isinstance(source, EventTarget) else None
         self._loop = target_loop if target_loop is not None else _loop.socket_loop()
         self._source = source
         source.addEventListener(self.event_type, self._on_message)
-        self._final_type = getattr(source, "_final_type", None)
+        self._final_type = getattr(source, "final_event_type", None)
         if self._final_type:
             source.addEventListener(self._final_type, self._on_final)
 
@@ -674,8 +674,8 @@ class LivePlot:
         reached = self._count_of(series)
         if reached >= count:
             return reached
-        seen = getattr(self._source, "_seen", None) or {}
-        closed = seen.get(self._final_type) if self._final_type else None
+        last_event = getattr(self._source, "last_event", None)
+        closed = last_event(self._final_type) if self._final_type and last_event is not None else None
         if closed is not None:
             from ..events import SocketClosed
 

@@ -12,9 +12,16 @@ the bufferedAmount gauge, the counters, the readyState timeline, the message
 log, the send bar and the close controls. Each can also be used alone.
 
 The panel watches the socket; it never owns it. It subscribes with
-``addEventListener`` and is told about ``send()`` and ``close()`` calls and
-the server's Close frame, so your own handlers run exactly as they would
-without it, and closing the panel leaves the socket open. Several panels may watch one socket.
+``addEventListener`` and ``watch_calls`` (``send()`` and ``close()`` calls
+and the server's Close frame), so your own handlers run exactly as they
+would without it, and closing the panel leaves the socket open. Several
+panels may watch one socket.
+
+It watches a pattern of ``wsnb.patterns`` just as well: ``panel(Reconnecting(url))``
+follows the reconnecting socket across its connections (each lost one is a
+``reconnect`` row in the log, and the timeline goes back to CONNECTING), and
+its log shows what travels on the wire (a batch, a heartbeat's ping, a
+resend), since a pattern passes on the calls made on its sockets.
 
 Updates are coalesced: whatever the rate of messages, the panel's widgets
 change at most 20 times a second (``interval``), each sending at most one
@@ -29,7 +36,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..websocket import WebSocket
+from ..websocket import SocketTarget
 from .close_bar import CloseBar
 from .message_log import MessageLog
 from .send_bar import SendBar
@@ -43,7 +50,10 @@ class ConnectionPanel(widgets.VBox):
     """A live view of one WebSocket, with controls to send and to close.
 
     Args:
-        ws: The socket to watch.
+        ws: The socket to watch: a ``WebSocket`` or a pattern of
+            ``wsnb.patterns`` (``Reconnecting``, ``Robust`` ...). The send bar
+            and the close controls call the pattern's ``send()`` and
+            ``close()``.
         max_rows: How many rows the message log keeps (its ring).
         visible_rows: How many of the newest matching rows the log draws.
         buffer_limit: Bytes at which the bufferedAmount bar is full.
@@ -60,7 +70,7 @@ class ConnectionPanel(widgets.VBox):
 
     def __init__(
         self,
-        ws: WebSocket,
+        ws: SocketTarget,
         *,
         max_rows: int = 1000,
         visible_rows: int = 100,
@@ -68,8 +78,11 @@ class ConnectionPanel(widgets.VBox):
         interval: float = DEFAULT_INTERVAL,
         **kwargs: Any,
     ) -> None:
-        if not isinstance(ws, WebSocket):
-            raise TypeError(f"a connection panel watches a wsnb.WebSocket, not {ws.__class__.__name__}")
+        if not isinstance(ws, SocketTarget):
+            raise TypeError(
+                "a connection panel watches a wsnb.WebSocket or a wsnb.patterns socket "
+                f"(Reconnecting, Robust ...), not {ws.__class__.__name__}"
+            )
         self.ws = ws
         self.watcher = SocketWatcher(ws, max_rows=max_rows, interval=interval)
         self.badge = StatusBadge(self.watcher)
@@ -113,7 +126,7 @@ class ConnectionPanel(widgets.VBox):
         return f"ConnectionPanel(url={self.ws.url!r})"
 
 
-def panel(ws: WebSocket, **options: Any) -> ConnectionPanel:
+def panel(ws: SocketTarget, **options: Any) -> ConnectionPanel:
     """Build a connection panel for ``ws``; see :class:`ConnectionPanel` for ``options``.
 
     Each call makes a new panel; several may watch one socket.
@@ -121,7 +134,7 @@ def panel(ws: WebSocket, **options: Any) -> ConnectionPanel:
     return ConnectionPanel(ws, **options)
 
 
-def panel_mimebundle(ws: WebSocket, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+def panel_mimebundle(ws: SocketTarget, include: Any = None, exclude: Any = None) -> dict[str, Any]:
     """What a notebook shows for ``ws``: a new panel, with the socket's repr as text.
 
     The ``text/plain`` part is ``repr(ws)``, so that a notebook saved with

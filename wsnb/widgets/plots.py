@@ -125,7 +125,7 @@ async def round_trips(
     """
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise ValueError(f"count must be an int >= 1, not {count!r}")
-    target_loop = ws._target_loop() if isinstance(ws, EventTarget) else None
+    target_loop = ws.loop if isinstance(ws, EventTarget) else None
     return await _loop.run_on(target_loop, _round_trips(ws, count, message, is_reply, timeout))
 
 
@@ -265,9 +265,11 @@ class ReadyStateLog:
         for type in self._TYPES:
             source.addEventListener(type, self._on_event)
         source.addEventListener("message", self._on_message)
-        self._watchers: list[Any] | None = getattr(source, "_call_watchers", None)
-        if self._watchers is not None:
-            self._watchers.append(self._on_call)
+        # A socket's calls (close(), the server's Close frame) change its
+        # readyState without an event; a plain EventTarget has none.
+        self._watches_calls = callable(getattr(source, "watch_calls", None))
+        if self._watches_calls:
+            source.watch_calls(self._on_call)
         self._stopped = False
 
     def _now(self) -> float:
@@ -305,8 +307,8 @@ class ReadyStateLog:
         for type in self._TYPES:
             self.source.removeEventListener(type, self._on_event)
         self.source.removeEventListener("message", self._on_message)
-        if self._watchers is not None and self._on_call in self._watchers:
-            self._watchers.remove(self._on_call)
+        if self._watches_calls:
+            self.source.unwatch_calls(self._on_call)
 
     def __repr__(self) -> str:
         path = " -> ".join(state.name for _, state, _ in self.transitions)

@@ -61,7 +61,8 @@ class LogRow:
             binary, None for events.
         truncated: Whether ``head`` is shorter than the message.
         event: For event rows, ``"open"``, ``"error"``, ``"close"``,
-            ``"close()"`` or ``"Close frame"``; else None.
+            ``"close()"``, ``"Close frame"`` or ``"reconnect"`` (a
+            reconnecting pattern's); else None.
         code: Close code of a ``close`` event, a ``close()`` call or the
             server's Close frame (1005: it had none).
         reason: Close reason of the same.

@@ -8,7 +8,7 @@ import ipywidgets as widgets
 import traitlets
 
 from ..exceptions import DOMException
-from ..websocket import WebSocket
+from ..websocket import SocketTarget
 from ._format import escape
 
 __all__ = ["SendBar", "parse_hex"]
@@ -42,16 +42,23 @@ class SendBar(widgets.HBox):
     to the button, as a browser console would show it, instead of a
     traceback; the socket is not changed.
 
+    A pattern's refusal (an exception such as ``QueueFull``, or ``False``
+    returned, as ``RateLimited.send()`` does) is shown the same way: the
+    message was not sent, and the bar says so.
+
     Args:
-        ws: The socket to send on. The bar never owns it.
+        ws: The socket to send on (a ``WebSocket`` or a pattern). The bar
+            never owns it.
     """
 
     mode = traitlets.Enum(("text", "binary"), "text", help="Send the box as text, or as binary written in hex.")
     error = traitlets.Unicode("", help="What the last Send raised, as 'Name: message'; '' after a success.")
 
-    def __init__(self, ws: WebSocket, **kwargs: Any) -> None:
-        if not isinstance(ws, WebSocket):
-            raise TypeError(f"SendBar sends on a wsnb.WebSocket, not {ws.__class__.__name__}")
+    def __init__(self, ws: SocketTarget, **kwargs: Any) -> None:
+        if not isinstance(ws, SocketTarget):
+            raise TypeError(
+                f"SendBar sends on a wsnb.WebSocket or a wsnb.patterns socket, not {ws.__class__.__name__}"
+            )
         self.ws = ws
         self._mode_buttons = widgets.ToggleButtons(
             options=[("text", "text"), ("binary (hex)", "binary")],
@@ -83,9 +90,15 @@ class SendBar(widgets.HBox):
         else:
             data = value
         try:
-            self.ws.send(data)
+            result = self.ws.send(data)
         except DOMException as exc:
             self.error = f"{exc.name}: {exc.message}"  # as a console shows it
+            return False
+        except Exception as exc:  # a pattern's own refusal, such as QueueFull
+            self.error = f"{exc.__class__.__name__}: {exc}"
+            return False
+        if result is False:  # a pattern that refuses by returning False (RateLimited)
+            self.error = f"refused: {self.ws.__class__.__name__}.send() returned False"
             return False
         self.error = ""
         return True

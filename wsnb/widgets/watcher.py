@@ -1,12 +1,17 @@
 """Watching a WebSocket without changing it, and telling views at a bounded rate.
 
 A :class:`SocketWatcher` subscribes to a socket's ``open``, ``message``,
-``error`` and ``close`` events with ``addEventListener`` (so ``onmessage``
-and every other listener still run exactly as before) and is told about
-``send()`` and ``close()`` calls and the server's Close frame, which no
-event reports. For each one it does a few cheap things: count, append a row
-to its :class:`LogRing`, note a readyState change. It never touches
-ipywidgets itself.
+``error``, ``close`` and ``reconnect`` events with ``addEventListener`` (so
+``onmessage`` and every other listener still run exactly as before) and,
+with ``watch_calls``, to ``send()`` and ``close()`` calls and the server's
+Close frame, which no event reports. For each one it does a few cheap
+things: count, append a row to its :class:`LogRing`, note a readyState
+change. It never touches ipywidgets itself.
+
+The socket may be a ``WebSocket`` or any pattern of ``wsnb.patterns`` (a
+``SocketTarget``): the watcher uses only their public observation API
+(events, ``watch_calls``, ``loop``, ``last_event``), so a panel can watch a
+reconnecting socket across its connections.
 
 Views (the widgets of a panel) register with :meth:`SocketWatcher.add_view`.
 They are not called per message: a :class:`Coalescer` calls them at most
@@ -28,12 +33,11 @@ from typing import TYPE_CHECKING, Any
 
 from .. import loop as _loop
 from ..codes import ReadyState
-from ..events import CloseEvent, Event, MessageEvent
-from ._format import now_ms
+from ..events import CloseEvent, Event, MessageEvent, performance_now
 from .ring import HEAD_BYTES, HEAD_CHARS, LogRing, LogRow
 
 if TYPE_CHECKING:
-    from ..websocket import WebSocket
+    from ..websocket import SocketTarget
 
 __all__ = ["DEFAULT_INTERVAL", "Coalescer", "SocketWatcher"]
 
@@ -120,8 +124,9 @@ class SocketWatcher:
     """What a panel knows about one WebSocket: counters, a log and a readyState timeline.
 
     Args:
-        ws: The socket to watch. The watcher never owns it: it does not
-            close it, send on it or change its attributes.
+        ws: The socket to watch: a ``WebSocket`` or a pattern (any
+            ``SocketTarget``). The watcher never owns it: it does not close
+            it, send on it or change its attributes.
         max_rows: How many rows the log keeps (the oldest go first).
         interval: Seconds between two view updates at least.
 
@@ -139,14 +144,19 @@ class SocketWatcher:
         timeline: ``(ReadyState, time)`` pairs in the order the watcher saw
             the states, ``time`` in ms on the ``Event.timeStamp`` clock
             (None: before the watcher started).
-        open_time: timeStamp of the ``open`` event, or None.
+        open_time: timeStamp of the first ``open`` event, or None (a
+            reconnecting socket opens again; times still count from the
+            first).
         started: When the watcher started, in ms on the same clock.
         paused: While True, no rows are added to the log (counters go on).
         skipped: Rows not logged because the log was paused.
         updates: How many times the views were updated.
     """
 
-    def __init__(self, ws: WebSocket, *, max_rows: int = 1000, interval: float = DEFAULT_INTERVAL) -> None:
+    def __init__(self, ws: SocketTarget, *, max_rows: int = 1000, interval: float = DEFAULT_INTERVAL) -> None:
+        loop = ws.loop
+        if loop is None:  # pragma: no cover - every SocketTarget has a loop
+            raise TypeError(f"{ws!r} has no event loop to watch it on")
         self.ws = ws
         self.log = LogRing(max_rows)
         self.messages_in = 0
@@ -156,12 +166,12 @@ class SocketWatcher:
         self.dropped_out = 0
         self.paused = False
         self.skipped = 0
-        self.started = now_ms()
+        self.started = performance_now()
         self._views: list[View] = []
-        self._loop: asyncio.AbstractEventLoop = ws._target_loop()
+        self._loop: asyncio.AbstractEventLoop = loop
         self._coalescer = Coalescer(self._loop, self._update, interval)
         self._closed = False
-        opened = ws._seen.get("open")
+        opened = ws.last_event("open")
         self.open_time: float | None = opened.timeStamp if opened is not None else None
         self.timeline: list[tuple[ReadyState, float | None]] = self._initial_timeline()
         self._listeners: dict[str, Callable[[Any], None]] = {
@@ -169,10 +179,11 @@ class SocketWatcher:
             "message": self._on_message,
             "error": self._on_error,
             "close": self._on_close,
+            "reconnect": self._on_reconnect,
         }
         for type, listener in self._listeners.items():
             ws.addEventListener(type, listener)
-        ws._call_watchers.append(self._on_call)
+        ws.watch_calls(self._on_call)
 
     def _initial_timeline(self) -> list[tuple[ReadyState, float | None]]:
         """Reconstruct what can be known of the states before the watcher started."""
@@ -186,7 +197,7 @@ class SocketWatcher:
         if state is ReadyState.CLOSING:
             timeline.append((state, None))
         elif state is ReadyState.CLOSED:
-            closed = self.ws._seen.get("close")
+            closed = self.ws.last_event("close")
             timeline.append((state, closed.timeStamp if closed is not None else None))
         return timeline
 
@@ -255,7 +266,7 @@ class SocketWatcher:
     def _note_state(self) -> None:
         state = self.ws.readyState
         if state is not self.timeline[-1][0]:
-            self.timeline.append((state, now_ms()))
+            self.timeline.append((state, performance_now()))
 
     def close(self) -> None:
         """Stop watching: unsubscribe from the socket and stop updating views."""
@@ -265,8 +276,7 @@ class SocketWatcher:
         self._coalescer.close()
         for type, listener in self._listeners.items():
             self.ws.removeEventListener(type, listener)
-        if self._on_call in self.ws._call_watchers:
-            self.ws._call_watchers.remove(self._on_call)
+        self.ws.unwatch_calls(self._on_call)
         self._views.clear()
 
     # -- What the socket does -----------------------------------------------
@@ -280,7 +290,8 @@ class SocketWatcher:
     def _on_open(self, event: Event) -> None:
         if not event.isTrusted:
             return
-        self.open_time = event.timeStamp
+        if self.open_time is None:
+            self.open_time = event.timeStamp
         self.timeline.append((ReadyState.OPEN, event.timeStamp))
         ws = self.ws
         self._log(LogRow(
@@ -333,9 +344,22 @@ class SocketWatcher:
         ))
         self._coalescer.mark()
 
+    def _on_reconnect(self, event: CloseEvent) -> None:
+        """A pattern lost its connection and will open a new one (a ``ReconnectEvent``)."""
+        if not event.isTrusted:
+            return
+        self.timeline.append((ReadyState.CONNECTING, event.timeStamp))
+        attempt, delay = getattr(event, "attempt", None), getattr(event, "delay", None)
+        detail = None if attempt is None or delay is None else f"attempt {attempt}, next in {delay:.2f} s"
+        self._log(LogRow(
+            event.timeStamp, "event", "event", event="reconnect",
+            code=event.code, reason=event.reason, was_clean=event.wasClean, detail=detail,
+        ))
+        self._coalescer.mark()
+
     def _on_call(self, call: str, *details: Any) -> None:
         """Hear about a send() or close() call, or the server's Close frame, in the caller's thread."""
-        when = now_ms()
+        when = performance_now()
         if _loop.in_loop_thread(self._loop):
             self._record_call(when, call, details)
         else:

@@ -7,6 +7,7 @@ import unittest
 from wsnb import ReadyState
 from wsnb.widgets._format import (
     STATE_COLOURS,
+    display_url,
     escape,
     hex_preview,
     human_bytes,
@@ -16,6 +17,19 @@ from wsnb.widgets._format import (
 
 
 class FormatTests(unittest.TestCase):
+    def test_display_url_hides_a_loopback_port(self) -> None:
+        """A loopback port (a lab server's) is written PORT; any other URL is left as it is."""
+        for url, shown in [
+            ("ws://127.0.0.1:43173/", "ws://127.0.0.1:PORT/"),
+            ("wss://localhost:8443/chat?room=a", "wss://localhost:PORT/chat?room=a"),
+            ("ws://[::1]:9000/", "ws://[::1]:PORT/"),
+            ("ws://127.0.0.1/", "ws://127.0.0.1/"),
+            ("wss://example.com:8443/", "wss://example.com:8443/"),
+            ("ws://127.0.0.10:80/", "ws://127.0.0.10:80/"),
+        ]:
+            with self.subTest(url=url):
+                self.assertEqual(display_url(url), shown)
+
     def test_human_bytes(self) -> None:
         """Sizes get thousands separators and a unit."""
         self.assertEqual(human_bytes(0), "0 B")

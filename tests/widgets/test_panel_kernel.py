@@ -166,16 +166,17 @@ class PanelInIdleKernelTests(unittest.IsolatedAsyncioTestCase):
         )
 
     async def test_socket_as_last_expression_shows_a_panel(self) -> None:
-        """``ws`` at the end of a cell displays a live panel, with the socket's repr as its text."""
+        """``ws`` at the end of a cell displays a live panel, with the socket's repr (no port) as its text."""
         _, bundle = await self.run_cell_with_result(f"import wsnb\nws = wsnb.WebSocket({self.url!r})\nws")
-        self.assertEqual(bundle["text/plain"], f"<WebSocket url={self.url!r} readyState=CONNECTING bufferedAmount=0>")
+        self.assertEqual(bundle["text/plain"], "<WebSocket url='ws://127.0.0.1:PORT/' readyState=CONNECTING bufferedAmount=0>")
         model_id = bundle["application/vnd.jupyter.widget-view+json"]["model_id"]
         out = await self.run_cell(
             "from ipywidgets.widgets.widget import _instances\n"
             f"shown = _instances[{model_id!r}]\n"
-            "print(type(shown).__name__, shown.ws is ws, ws._call_watchers == [shown.watcher._on_call])"
+            "print(type(shown).__name__, shown.ws is ws, ws._call_watchers == [shown.watcher._on_call], "
+            f"{self.url!r} in repr(ws))"
         )
-        self.assertEqual(out, "ConnectionPanel True True\n")
+        self.assertEqual(out, "ConnectionPanel True True True\n")  # repr() keeps the port
 
 
 if __name__ == "__main__":

@@ -3,8 +3,10 @@
 Each pattern wraps a *factory*, a callable that returns a new socket
 (``WebSocket(url)`` by default, or another pattern), and presents the same
 surface as a WebSocket: ``readyState``, ``bufferedAmount``, ``send()``,
-``close()``, ``on*`` handlers and ``addEventListener``, so that a panel can
-watch it and patterns compose::
+``close()``, ``on*`` handlers, ``addEventListener`` and the observation API
+(``watch_calls``: each pattern passes on the calls made on the sockets it
+makes), so that ``wsnb.widgets.panel(socket)`` watches it across its
+connections, and patterns compose::
 
     from wsnb.patterns import Heartbeat, Reconnecting, Robust
 

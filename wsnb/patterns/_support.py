@@ -9,9 +9,10 @@ same surface). This module holds the small pieces they have in common:
   exceptions from them and cancels them all when the pattern ends;
 - ``Wrapper``, the base of the patterns that wrap exactly one socket (the
   ones that make several sockets, Reconnecting, Pool and Idle, subclass
-  ``EventTarget`` directly): it forwards the socket's events and delegates
-  ``readyState``, ``bufferedAmount`` and the rest, so that a panel can watch
-  a pattern as it watches a WebSocket;
+  ``SocketTarget`` directly): it forwards the socket's events, passes on its
+  calls to ``watch_calls`` watchers, and delegates ``readyState``,
+  ``bufferedAmount`` and the rest, so that a panel can watch a pattern as it
+  watches a WebSocket;
 - ``SendQueue``, a bounded queue with an explicit overflow policy, and the
   ``OverflowEvent`` and ``QueueFull`` that report an overflow;
 - ``MessageErrorEvent``, the ``messageerror`` event for a message that

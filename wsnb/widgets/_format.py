@@ -7,11 +7,13 @@ size or a time reads the same everywhere in a panel.
 from __future__ import annotations
 
 import html
+import re
 
 from ..codes import ReadyState
 
 __all__ = [
     "STATE_COLOURS",
+    "display_url",
     "escape",
     "hex_preview",
     "human_bytes",
@@ -35,6 +37,20 @@ STATE_COLOURS: dict[ReadyState, str] = {
 
 FAILED_COLOUR = "#cf222e"
 """Badge colour of a CLOSED socket whose connection failed."""
+
+
+_LOOPBACK_PORT = re.compile(r"^(wss?://(?:127\.0\.0\.1|localhost|\[::1\])):\d+(?=/|$)")
+
+
+def display_url(url: str) -> str:
+    """``url`` as a saved notebook shows it: the port of a loopback host written ``PORT``.
+
+    A lab server in the kernel listens on a port the OS picks, different on
+    every run and every machine. The text a notebook saves for a widget (its
+    ``text/plain`` form, shown where widgets cannot render, and compared by
+    nbval) should not depend on it. Other URLs are returned unchanged.
+    """
+    return _LOOPBACK_PORT.sub(r"\1:PORT", url)
 
 
 def escape(text: str) -> str:

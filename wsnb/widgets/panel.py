@@ -37,6 +37,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..websocket import SocketTarget
+from ._format import display_url
 from .close_bar import CloseBar
 from .message_log import MessageLog
 from .send_bar import SendBar
@@ -122,8 +123,14 @@ class ConnectionPanel(widgets.VBox):
         super().close()
 
     def __repr__(self) -> str:
-        # Stable on purpose (nbval compares text/plain): no state, no counts.
+        # Stable on purpose: no state, no counts.
         return f"ConnectionPanel(url={self.ws.url!r})"
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        """The widget, and as text the repr with a lab server's port written ``PORT`` (see ``display_url``)."""
+        bundle: dict[str, Any] = dict(super()._repr_mimebundle_(**kwargs) or {})
+        bundle["text/plain"] = f"ConnectionPanel(url={display_url(self.ws.url)!r})"
+        return bundle
 
 
 def panel(ws: SocketTarget, **options: Any) -> ConnectionPanel:
@@ -137,16 +144,17 @@ def panel(ws: SocketTarget, **options: Any) -> ConnectionPanel:
 def panel_mimebundle(ws: SocketTarget, include: Any = None, exclude: Any = None) -> dict[str, Any]:
     """What a notebook shows for ``ws``: a new panel, with the socket's repr as text.
 
-    The ``text/plain`` part is ``repr(ws)``, so that a notebook saved with
-    it compares the same under nbval. Outside a Jupyter kernel (a terminal
-    IPython has no front end for widgets) only the text is returned and no
-    panel is made.
+    Outside a Jupyter kernel (a terminal IPython has no front end for
+    widgets) only ``repr(ws)`` is returned and no panel is made. In a kernel
+    the ``text/plain`` part, which the notebook saves beside the widget, is
+    ``repr(ws)`` with a lab server's port written ``PORT`` (see
+    ``display_url``), so that the saved notebook is the same on every run.
     """
-    text = {"text/plain": repr(ws)}
+    text = repr(ws)
     if not _in_kernel():
-        return text
+        return {"text/plain": text}
     bundle = dict(panel(ws)._repr_mimebundle_() or {})
-    bundle.update(text)
+    bundle["text/plain"] = text.replace(ws.url, display_url(ws.url), 1)
     return bundle
 
 

@@ -12,7 +12,8 @@ Both for the raw ``websockets`` asyncio client and for ``wsnb.WebSocket``
 with a no-op ``onmessage``. Each repeat runs raw then wsnb back to back; the
 ratio printed is the median of the repeats' wsnb / raw ratios, which drift
 of the machine between repeats moves less than a ratio of two medians.
-Target: >= 0.85 on both.
+Targets: >= 1.2 on the stream, >= 1.0 on echo (wsnb's push engine over
+websockets' Sans-I/O layer does less per message than the pull-based client).
 
     python bench/throughput.py [--messages 100000] [--round-trips 20000] [--repeat 5]
 """
@@ -119,14 +120,14 @@ def main() -> None:
         results = asyncio.run(measure(server.url, args.messages, args.round_trips, args.repeat))
     print(f"64 B text messages, median of {args.repeat} runs (server: wsnb stream lab in its own process)")
     print(f"{'scenario':<10} {'raw websockets':>16} {'wsnb.WebSocket':>16} {'ratio':>7} {'target':>7}")
-    for scenario, unit in (("stream", "msgs/s"), ("echo", "rtt/s")):
+    for scenario, unit, target in (("stream", "msgs/s", 1.2), ("echo", "rtt/s", 1.0)):
         raw = statistics.median(results[f"raw {scenario}"])
         ours = statistics.median(results[f"wsnb {scenario}"])
         ratio = statistics.median(
             mine / theirs for mine, theirs in zip(results[f"wsnb {scenario}"], results[f"raw {scenario}"])
         )
-        verdict = "ok" if ratio >= 0.85 else "MISSED"
-        print(f"{scenario:<10} {raw:>9,.0f} {unit:<6} {ours:>9,.0f} {unit:<6} {ratio:>7.2f} {'>=0.85':>7} {verdict}")
+        verdict = "ok" if ratio >= target else "MISSED"
+        print(f"{scenario:<10} {raw:>9,.0f} {unit:<6} {ours:>9,.0f} {unit:<6} {ratio:>7.2f} {f'>={target}':>7} {verdict}")
 
 
 if __name__ == "__main__":

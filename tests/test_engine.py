@@ -1,8 +1,8 @@
-"""The adapter over websockets (wsnb/_engine.py), against real servers on loopback.
+"""The engine over websockets' Sans-I/O layer (wsnb/_engine/), against real servers on loopback.
 
-What reaches past websockets' public API is tested here directly: taking
-whole messages from its frame queue must give exactly what ``recv()`` gives,
-in the same order, whichever way each message comes.
+Servers here write raw frames in one burst, so that several frames (whole,
+fragmented, control, Close) reach the client in one read: each must be
+handled in order, exactly as a browser would dispatch them.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from wsnb.servers import serve
 
 from .support import TIMEOUT
 
-TEXT, BINARY, CONTINUATION = 0x1, 0x2, 0x0
+TEXT, BINARY, CONTINUATION, PING = 0x1, 0x2, 0x0, 0x9
 
 
 def server_frame(opcode: int, payload: bytes, fin: bool = True) -> bytes:
@@ -65,22 +65,10 @@ class BurstServer:
         await self.server.wait_closed()
 
 
-class QueuedFramesTests(unittest.IsolatedAsyncioTestCase):
-    async def test_installed_websockets_has_the_frame_queue(self) -> None:
-        """With the websockets installed, the pump takes queued messages directly."""
-        async with BurstServer(b"") as url:
-            conn = await open_connection(url, [], EngineOptions(compression=None))
-            try:
-                self.assertTrue(conn.takes_queued_frames)
-            finally:
-                await conn.close(1000, "")
-
-    async def receive_burst(self, *, without_queue: bool = False) -> list[Any]:
+class BurstTests(unittest.IsolatedAsyncioTestCase):
+    async def receive_burst(self) -> list[Any]:
         async with BurstServer(BURST) as url:
             conn = await open_connection(url, [], EngineOptions(compression=None))
-            if without_queue:
-                # As with a websockets that lacks the queue: recv() alone.
-                conn._assembler, conn._queued = None, ()
             received: list[Any] = []
             done = asyncio.get_running_loop().create_future()
 
@@ -96,19 +84,15 @@ class QueuedFramesTests(unittest.IsolatedAsyncioTestCase):
         return received
 
     async def test_burst_in_order(self) -> None:
-        """Whole and fragmented, text and binary messages come as recv() gives them, in order."""
+        """Whole and fragmented, text and binary messages arrive whole and in order, even before pump()."""
         received = await self.receive_burst()
         self.assertEqual(received, EXPECTED)
         self.assertEqual([type(data) for data in received], [type(data) for data in EXPECTED])
 
-    async def test_burst_without_the_queue(self) -> None:
-        """Without the frame queue, recv() alone gives the same messages."""
-        self.assertEqual(await self.receive_burst(without_queue=True), EXPECTED)
-
-    async def test_reading_resumes_after_a_drained_queue(self) -> None:
-        """With a tiny max_queue, reading pauses and resumes: a long stream arrives whole."""
+    async def test_long_stream_arrives_whole(self) -> None:
+        """5,000 messages streamed as fast as the server can write all arrive, in order."""
         async with serve("stream") as server:
-            ws = WebSocket(server.url, compression=None, max_queue=4)
+            ws = WebSocket(server.url, compression=None)
             await ws.wait_for("open", timeout=TIMEOUT)
             messages = ws.record("message")
             ws.send("stream 5000 64")
@@ -130,7 +114,7 @@ class QueuedFramesTests(unittest.IsolatedAsyncioTestCase):
         self.assertEqual((ws.failure.kind, ws.failure.close_code), ("invalid-utf8", 1007))
 
     async def test_script_close_stops_queued_messages(self) -> None:
-        """Once the script calls close(), queued messages are not dispatched."""
+        """Once the script calls close(), messages read in the same chunk are not dispatched."""
         async with BurstServer(BURST) as url:
             ws = WebSocket(url, compression=None)
             seen: list[Any] = []
@@ -143,6 +127,71 @@ class QueuedFramesTests(unittest.IsolatedAsyncioTestCase):
             close = await ws.wait_for("close", timeout=TIMEOUT)
         self.assertEqual(seen, ["one"])
         self.assertEqual(close.code, 1000)
+
+
+class SansIOEngineTests(unittest.IsolatedAsyncioTestCase):
+    """The push engine over websockets' ClientProtocol, frame by frame."""
+
+    async def test_messages_before_the_close_frame_come_first(self) -> None:
+        """Messages read in the same chunk as the server's Close frame are dispatched, then CLOSING."""
+        burst = server_frame(TEXT, b"last words") + server_frame(BINARY, b"\x01") + struct.pack("!BBH", 0x88, 2, 4001)
+        async with BurstServer(burst) as url:
+            ws = WebSocket(url, compression=None)
+            ws.binaryType = "arraybuffer"
+            seen: list[Any] = []
+            ws.onmessage = lambda event: seen.append((event.data, ws.readyState.name))
+            ws.watch_calls(lambda call, *details: seen.append((call, ws.readyState.name)))
+            close = await ws.wait_for("close", timeout=TIMEOUT)
+        self.assertEqual(seen, [("last words", "OPEN"), (b"\x01", "OPEN"), ("close-frame", "CLOSING")])
+        self.assertEqual((close.code, close.wasClean), (4001, True))
+
+    async def test_every_frame_recorded(self) -> None:
+        """record_frames keeps fragments, a ping and the pong websockets answered, and both Close frames."""
+        burst = b"".join([
+            server_frame(TEXT, b"ab", fin=False),
+            server_frame(CONTINUATION, b"c"),
+            server_frame(PING, b"hi"),
+        ])
+        async with BurstServer(burst) as url:
+            ws = WebSocket(url, compression=None, record_frames=True)
+            message = await ws.wait_for("message", timeout=TIMEOUT)
+            ws.close(1000)
+            await ws.wait_for("close", timeout=TIMEOUT)
+        self.assertEqual(message.data, "abc")
+        self.assertEqual([str(frame) for frame in ws.frames], [
+            "< text 2 B (fragment)", "< continuation 1 B", "< ping 2 B", "> pong 2 B",
+            "> close 1000 ''", "< close 1000 ''",
+        ])
+
+    async def test_keepalive_fails_a_silent_server(self) -> None:
+        """With ping_interval, a server that never answers pings fails the connection: kind timeout, 1011 sent."""
+        async with serve("silent", deaf=True) as server:
+            ws = WebSocket(server.url, ping_interval=0.05, ping_timeout=0.1, close_timeout=0.2)
+            await ws.wait_for("open", timeout=TIMEOUT)
+            ws.send("silence")  # the server stops reading: no pong, no answer to a Close frame
+            close = await ws.wait_for("close", timeout=TIMEOUT)
+        self.assertEqual((close.code, close.wasClean), (1006, False))
+        self.assertEqual((ws.failure.kind, ws.failure.close_code), ("timeout", 1011))
+
+
+class PublicApiTests(unittest.TestCase):
+    def test_only_public_websockets_names(self) -> None:
+        """Every name wsnb imports from websockets is in its module's __all__ (public API only)."""
+        import ast
+        import importlib
+        from pathlib import Path
+
+        package = Path(__file__).resolve().parents[1] / "wsnb"
+        checked = 0
+        for path in sorted(package.rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("websockets"):
+                    public = getattr(importlib.import_module(node.module), "__all__", [])
+                    for alias in node.names:
+                        with self.subTest(file=path.name, name=f"{node.module}.{alias.name}"):
+                            self.assertIn(alias.name, public)
+                            checked += 1
+        self.assertGreater(checked, 20)
 
 
 if __name__ == "__main__":

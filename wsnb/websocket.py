@@ -8,11 +8,14 @@ from one table at the end of this module.
 
 How it runs: the constructor only validates its arguments and schedules the
 connection on an asyncio loop (see ``wsnb.loop``). One task opens the
-connection and then reads messages, dispatching each as a ``MessageEvent``;
-a second task, the writer, sends what ``send()`` queued, in order. Events
-are therefore never dispatched inside the constructor, ``send()`` or
-``close()``: in a notebook they run between cells or while a cell awaits,
-as a browser runs them between scripts.
+connection (``wsnb._engine``); from then on the engine dispatches each
+message as it is read, as a ``MessageEvent``. ``send()`` hands a message to
+the engine at once when nothing waits before it; otherwise (the transport's
+buffer is full, or the call came from another thread) a second task, the
+writer, sends the queue in order. Either way ``bufferedAmount`` falls only
+when the loop runs. Events are never dispatched inside the constructor,
+``send()`` or ``close()``: in a notebook they run between cells or while a
+cell awaits, as a browser runs them between scripts.
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ CONNECTING, OPEN, CLOSING, CLOSED = ReadyState
 _live: set[WebSocket] = set()
 
 _CLOSE = object()  # the writer's sentinel for "send the Close frame now"
+_DRAIN = object()  # the writer's sentinel for "a message went out: wait for the transport to drain"
 
 
 class SocketTarget(EventTarget):
@@ -258,6 +262,7 @@ class WebSocket(SocketTarget):
         self._wakeup: asyncio.Future[None] | None = None
         self._close_requested = False
         self._drain_waiters: list[asyncio.Future[None]] = []
+        self._sent_pending = 0  # bytes written at once by send(), counted out of bufferedAmount soon
         self._open_task: asyncio.Task[EngineConnection] | None = None
         self._run_task: asyncio.Task[None] | None = None
         self._writer_task: asyncio.Task[None] | None = None
@@ -388,6 +393,16 @@ class WebSocket(SocketTarget):
         if state is not OPEN:
             return
         if _loop.in_loop_thread(self._loop):
+            conn = self._conn
+            # Nothing waits before it: the frame goes to the transport now.
+            # bufferedAmount still falls only when the loop runs (or, if the
+            # transport's buffer is full, once it drained).
+            if not self._outbox and conn is not None and not conn.paused and conn.write_now(payload, text):
+                if conn.paused:
+                    self._enqueue((_DRAIN, None, size))
+                else:
+                    self._sent_soon(size)
+                return
             self._enqueue((payload, text, size))
         else:
             self._loop.call_soon_threadsafe(self._enqueue, (payload, text, size))
@@ -600,12 +615,27 @@ class WebSocket(SocketTarget):
             if payload is _CLOSE:
                 await conn.close(text, size)
                 return
-            if not await conn.send(payload, text):
+            if payload is _DRAIN:
+                await conn.drain()
+            elif not await conn.send(payload, text):
                 return
             with lock:
                 self._buffered -= size
             if self._drain_waiters:
                 self._wake_drain_waiters()
+
+    def _sent_soon(self, size: int) -> None:
+        """Count ``size`` bytes out of bufferedAmount when the loop next runs (once for all sent meanwhile)."""
+        if not self._sent_pending:
+            self._loop.call_soon(self._count_sent)
+        self._sent_pending += size
+
+    def _count_sent(self) -> None:
+        with self._buffered_lock:
+            self._buffered -= self._sent_pending
+        self._sent_pending = 0
+        if self._drain_waiters:
+            self._wake_drain_waiters()
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         """Show a live connection panel when a notebook displays the socket (a wsnb extra).

@@ -124,7 +124,7 @@ def main() -> None:
         raw = statistics.median(results[f"raw {scenario}"])
         ours = statistics.median(results[f"wsnb {scenario}"])
         ratio = statistics.median(
-            mine / theirs for mine, theirs in zip(results[f"wsnb {scenario}"], results[f"raw {scenario}"])
+            mine / theirs for mine, theirs in zip(results[f"wsnb {scenario}"], results[f"raw {scenario}"], strict=True)
         )
         verdict = "ok" if ratio >= target else "MISSED"
         print(f"{scenario:<10} {raw:>9,.0f} {unit:<6} {ours:>9,.0f} {unit:<6} {ratio:>7.2f} {f'>={target}':>7} {verdict}")

@@ -163,6 +163,28 @@ class SansIOEngineTests(unittest.IsolatedAsyncioTestCase):
             "> close 1000 ''", "< close 1000 ''",
         ])
 
+    async def test_keepalive_pongs_carry_the_round_trip(self) -> None:
+        """With ping_interval and record_frames, each answered ping shows its round-trip time."""
+        async with serve("echo") as server:
+            ws = WebSocket(server.url, ping_interval=0.02, record_frames=True)
+            await ws.wait_for("open", timeout=TIMEOUT)
+            replies = ws.record("message")
+            deadline = asyncio.get_running_loop().time() + TIMEOUT
+            # Each echo is a real event to wait for; pings go out meanwhile.
+            while not any(frame.opcode == "pong" for frame in ws.frames):
+                self.assertLess(asyncio.get_running_loop().time(), deadline, "no pong recorded")
+                ws.send("tick")
+                await replies.wait(len(replies) + 1, timeout=TIMEOUT)
+            ws.close()
+            await ws.wait_for("close", timeout=TIMEOUT)
+        pong = next(frame for frame in ws.frames if frame.opcode == "pong")
+        ping = next(frame for frame in ws.frames if frame.opcode == "ping")
+        self.assertEqual((ping.direction, pong.direction, pong.size), ("sent", "received", 4))
+        self.assertIsNotNone(pong.rtt)
+        self.assertGreaterEqual(pong.rtt, 0.0)
+        self.assertIn("round trip", str(pong))
+        self.assertIsNone(ws.failure)
+
     async def test_keepalive_fails_a_silent_server(self) -> None:
         """With ping_interval, a server that never answers pings fails the connection: kind timeout, 1011 sent."""
         async with serve("silent", deaf=True) as server:

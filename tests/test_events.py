@@ -204,7 +204,7 @@ class ListenerRulesTests(unittest.TestCase):
         calls = self.calls
 
         class Listener:
-            def handleEvent(self, event: Event) -> None:  # noqa: N802
+            def handleEvent(self, event: Event) -> None:
                 calls.append(event.type)
 
         self.add(Listener())

@@ -104,7 +104,14 @@ class ParseProtocolsTests(unittest.TestCase):
         self.assertEqual(parse_protocols(["chat", "Chat"]), ["chat", "Chat"])
 
     def test_types(self) -> None:
-        """Non-str names and non-iterables raise TypeError."""
-        for bad in [42, [1], b"chat", ["chat", None]]:
+        """Non-str names, and anything but a str or a sequence, raise TypeError."""
+        for bad in [42, [1], b"chat", ["chat", None], iter(["chat"])]:
             with self.subTest(bad=bad), self.assertRaises(TypeError):
                 parse_protocols(bad)  # type: ignore[arg-type]
+
+    def test_no_set_or_dict(self) -> None:
+        """A set or a dict has no order to express preference: TypeError says so."""
+        for bad in [{"chat"}, frozenset({"chat"}), {"chat": 1}]:
+            with self.subTest(bad=bad), self.assertRaises(TypeError) as caught:
+                parse_protocols(bad)  # type: ignore[arg-type]
+            self.assertIn("order", str(caught.exception))

@@ -25,6 +25,7 @@ from wsnb import (
     SocketClosed,
     WebSocket,
 )
+from wsnb import websocket as websocket_module
 from wsnb.servers import serve
 
 from .support import TIMEOUT, closed_port_url
@@ -127,6 +128,41 @@ class ConstructorTests(ServerTestCase):
         with self.assertRaisesRegex(ValueError, "compression"):
             WebSocket(self.server.url, compression="gzip")
         self.assertEqual(self.server.lab.connections, 0)
+
+    async def test_engine_options_checked(self) -> None:
+        """A wrong type or value for an engine option raises at once, naming the option."""
+        cases: list[tuple[dict[str, Any], type[Exception]]] = [
+            ({"close_timeout": "10"}, TypeError),
+            ({"ping_interval": "5"}, TypeError),
+            ({"open_timeout": "x"}, TypeError),
+            ({"ping_timeout": 0}, ValueError),
+            ({"headers": 5}, TypeError),
+            ({"headers": {"X-Count": 1}}, TypeError),
+            ({"max_size": -1}, ValueError),
+            ({"max_size": 1.5}, TypeError),
+            ({"origin": b"http://a"}, TypeError),
+            ({"record_frames": 1}, TypeError),
+            ({"proxy": 8080}, TypeError),
+            ({"ssl": True}, TypeError),
+        ]
+        for options, error in cases:
+            (name,) = options
+            with self.subTest(**options), self.assertRaises(error) as caught:
+                WebSocket(self.server.url, **options)
+            self.assertIn(name, str(caught.exception))
+        self.assertEqual(self.server.lab.connections, 0)
+
+    async def test_constants_are_read_only(self) -> None:
+        """ws.OPEN = 9 raises, and the constant stays; readyState still compares with it."""
+        ws = self.connect()
+        with self.assertRaisesRegex(AttributeError, "OPEN is a constant"):
+            ws.OPEN = 9  # type: ignore[misc]
+        with self.assertRaises(AttributeError):
+            del ws.CLOSED
+        self.assertIs(ws.OPEN, OPEN)
+        self.assertEqual((WebSocket.CONNECTING, ws.CLOSING), (0, 2))
+        await ws.wait_for("open", timeout=TIMEOUT)
+        self.assertEqual(ws.readyState, ws.OPEN)
 
     async def test_no_event_inside_constructor(self) -> None:
         """Handlers set right after the constructor still see open: events are dispatched later."""
@@ -601,6 +637,12 @@ class FailureTests(ServerTestCase):
         self.assertEqual(ws.failure.kind, kind, ws.failure)
         self.assertIs(ws.readyState, CLOSED)
 
+    async def test_huge_url_gets_the_servers_414(self) -> None:
+        """A 5 MB URL: the server's HTTP 414 is the failure, even while the request is still being written."""
+        ws = WebSocket(self.server.url + "?q=" + "a" * 5_000_000)
+        await self.assert_failed(ws, "http-status")
+        self.assertEqual(ws.failure.status, 414)
+
     async def test_refused(self) -> None:
         """Nothing listening: refused."""
         ws = WebSocket(closed_port_url())
@@ -702,6 +744,27 @@ class StalledPeerTests(ServerTestCase):
         except SocketClosed:
             pass
         self.assertIs(ws.readyState, CLOSED)
+
+
+class EndedLoopTests(unittest.TestCase):
+    """A socket whose event loop ended (its asyncio.run() returned) reads CLOSED and says why."""
+
+    def test_socket_outlives_its_loop(self) -> None:
+        async def serve_and_open() -> tuple[Any, WebSocket]:
+            server = await serve("echo")
+            ws = WebSocket(server.url)
+            await ws.wait_for("open", timeout=TIMEOUT)
+            return server, ws
+
+        server, ws = asyncio.run(serve_and_open())
+        self.assertIs(ws.readyState, CLOSED)
+        self.assertEqual(ws.failure.kind, "loop-ended")
+        self.assertNotIn(ws, websocket_module._live)
+        ws.send("after the loop")  # as on any CLOSED socket: counted, not sent, no exception
+        self.assertEqual(ws.bufferedAmount, len("after the loop"))
+        ws.close()  # nothing to do
+        with self.assertRaisesRegex(InvalidStateError, "event loop .* has ended"):
+            ws.block_until("close", timeout=TIMEOUT)
 
 
 class ExtrasTests(ServerTestCase):

@@ -3,7 +3,7 @@
 Each notebook of ``notebooks/`` gets two markdown cells holding the same
 navigation line: one right after its title cell, one at the very end::
 
-    [← 11 · The reference versus the standard](11-reference-vs-standard.ipynb) | [Contents](00-start-here.ipynb) | [13 · Heartbeat →](13-heartbeat.ipynb)
+    [← 11 · The reference …](11-reference-vs-standard.ipynb) | [Contents](00-start-here.ipynb) | [13 · Heartbeat →](13-heartbeat.ipynb)
 
 Titles come from each notebook's first line (``# NN · Title``), order from
 the file names, so adding or renaming a notebook only needs::

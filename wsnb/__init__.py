@@ -10,17 +10,17 @@ codes and ``Blob``. Lab servers live in ``wsnb.servers``.
 
 from __future__ import annotations
 
-from .blob import *  # noqa: F403
+from .blob import *
 from .blob import __all__ as _blob_all
-from .codes import *  # noqa: F403
+from .codes import *
 from .codes import __all__ as _codes_all
-from .diagnostics import *  # noqa: F403
+from .diagnostics import *
 from .diagnostics import __all__ as _diagnostics_all
-from .events import *  # noqa: F403
+from .events import *
 from .events import __all__ as _events_all
-from .exceptions import *  # noqa: F403
+from .exceptions import *
 from .exceptions import __all__ as _exceptions_all
-from .websocket import *  # noqa: F403
+from .websocket import *
 from .websocket import __all__ as _websocket_all
 
 __all__ = [

@@ -30,7 +30,7 @@ class Blob:
     _data: builtins.bytes
     _type: str
 
-    def __init__(self, blobParts: Iterable[object] = (), *, type: str = "") -> None:  # noqa: N803
+    def __init__(self, blobParts: Iterable[object] = (), *, type: str = "") -> None:
         if isinstance(blobParts, (str, bytes, bytearray, memoryview, Blob)):
             raise TypeError("blobParts must be a sequence of parts, such as [b'...'], not a single part")
         chunks = []
@@ -66,7 +66,7 @@ class Blob:
         """The MIME type, or ``""``."""
         return self._type
 
-    async def arrayBuffer(self) -> builtins.bytes:  # noqa: N802 - File API name
+    async def arrayBuffer(self) -> builtins.bytes:
         """Return the contents as bytes (the Python ArrayBuffer)."""
         return self._data
 
@@ -78,7 +78,7 @@ class Blob:
         """Return the contents decoded as UTF-8, invalid sequences replaced by U+FFFD."""
         return self._data.decode("utf-8", "replace")
 
-    def slice(self, start: int = 0, end: int | None = None, contentType: str = "") -> Blob:  # noqa: N803
+    def slice(self, start: int = 0, end: int | None = None, contentType: str = "") -> Blob:
         """Return a new Blob with bytes ``start`` to ``end``; negative indexes count from the end."""
         size = len(self._data)
         end = size if end is None else end

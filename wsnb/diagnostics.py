@@ -30,7 +30,7 @@ class Failure:
             ``"tls"``, ``"http-status"``, ``"handshake"``, ``"subprotocol"``,
             ``"extension"``, ``"invalid-utf8"``, ``"protocol-error"``,
             ``"message-too-big"``, ``"connection-lost"``,
-            ``"closed-while-connecting"`` or ``"network"``.
+            ``"closed-while-connecting"``, ``"loop-ended"`` or ``"network"``.
         message: One sentence for a person.
         status: The HTTP status for ``"http-status"``, else None.
         close_code: The close code wsnb's end sent when it failed the
@@ -61,6 +61,8 @@ class FrameRecord:
         fin: Whether this frame ends its message.
         code: For a close frame, its code (1005 when it had none).
         reason: For a close frame, its reason.
+        rtt: For a pong that answers one of wsnb's keepalive pings
+            (``ping_interval``), the round-trip time in milliseconds.
     """
 
     direction: str
@@ -69,6 +71,7 @@ class FrameRecord:
     fin: bool = True
     code: int | None = None
     reason: str | None = None
+    rtt: float | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         arrow = ">" if self.direction == "sent" else "<"
@@ -76,4 +79,5 @@ class FrameRecord:
             if self.size == 0:
                 return f"{arrow} close (no status: reported as {self.code})"
             return f"{arrow} close {self.code} {self.reason!r}"
-        return f"{arrow} {self.opcode} {self.size} B{'' if self.fin else ' (fragment)'}"
+        rtt = "" if self.rtt is None else f" (round trip {self.rtt:.1f} ms)"
+        return f"{arrow} {self.opcode} {self.size} B{'' if self.fin else ' (fragment)'}{rtt}"

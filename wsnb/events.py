@@ -126,12 +126,12 @@ class Event:
         return self._target
 
     @property
-    def currentTarget(self) -> EventTarget | None:  # noqa: N802 - DOM name
+    def currentTarget(self) -> EventTarget | None:
         """The object whose listeners are running now (None outside dispatch)."""
         return self._current_target
 
     @property
-    def eventPhase(self) -> int:  # noqa: N802
+    def eventPhase(self) -> int:
         """``AT_TARGET`` while dispatching, ``NONE`` otherwise."""
         return self.AT_TARGET if self._current_target is not None else self.NONE
 
@@ -146,12 +146,12 @@ class Event:
         return bool(self._flags & _CANCELABLE)
 
     @property
-    def defaultPrevented(self) -> bool:  # noqa: N802
+    def defaultPrevented(self) -> bool:
         """True once a listener called ``preventDefault()`` on a cancelable event."""
         return bool(self._flags & _CANCELED)
 
     @property
-    def isTrusted(self) -> bool:  # noqa: N802
+    def isTrusted(self) -> bool:
         """True for events wsnb dispatched, False for events a script created."""
         return bool(self._flags & _TRUSTED)
 
@@ -165,24 +165,24 @@ class Event:
         self._flags = self._flags | _TRUSTED if value else self._flags & ~_TRUSTED
 
     @property
-    def timeStamp(self) -> float:  # noqa: N802
+    def timeStamp(self) -> float:
         """Milliseconds since wsnb was imported, when the event was created."""
         return (self._created - _TIME_ORIGIN) * 1000.0
 
-    def preventDefault(self) -> None:  # noqa: N802
+    def preventDefault(self) -> None:
         """Cancel the event, if it is cancelable (WebSocket events are not)."""
         if self._flags & _CANCELABLE:
             self._flags |= _CANCELED
 
-    def stopPropagation(self) -> None:  # noqa: N802
+    def stopPropagation(self) -> None:
         """Stop propagation to other targets (a WebSocket has none)."""
         self._flags |= _STOP
 
-    def stopImmediatePropagation(self) -> None:  # noqa: N802
+    def stopImmediatePropagation(self) -> None:
         """Stop the remaining listeners on this target from running."""
         self._flags |= _STOP | _STOP_IMMEDIATE
 
-    def composedPath(self) -> list[EventTarget]:  # noqa: N802
+    def composedPath(self) -> list[EventTarget]:
         """The targets the event travels through: just the current target."""
         return [self._current_target] if self._current_target is not None else []
 
@@ -221,7 +221,7 @@ class MessageEvent(Event):
         *,
         data: Any = None,
         origin: str = "",
-        lastEventId: str = "",  # noqa: N803 - DOM name
+        lastEventId: str = "",
         source: Any = None,
         ports: Any = (),
         bubbles: bool = False,
@@ -245,7 +245,7 @@ class MessageEvent(Event):
         return self._origin
 
     @property
-    def lastEventId(self) -> str:  # noqa: N802
+    def lastEventId(self) -> str:
         """Always ``""`` for WebSocket messages."""
         extra = getattr(self, "_extra", None)
         return "" if extra is None else extra[0]
@@ -287,7 +287,7 @@ class CloseEvent(Event):
         self,
         type: str,
         *,
-        wasClean: bool = False,  # noqa: N803 - DOM name
+        wasClean: bool = False,
         code: int = 0,
         reason: str = "",
         bubbles: bool = False,
@@ -299,7 +299,7 @@ class CloseEvent(Event):
         self._reason = reason
 
     @property
-    def wasClean(self) -> bool:  # noqa: N802
+    def wasClean(self) -> bool:
         """Whether the closing handshake completed."""
         return self._was_clean
 
@@ -384,7 +384,7 @@ class EventTarget:
 
     # -- The DOM interface ---------------------------------------------------
 
-    def addEventListener(self, type: str, callback: Any, options: Any = None) -> None:  # noqa: N802
+    def addEventListener(self, type: str, callback: Any, options: Any = None) -> None:
         """Call ``callback(event)`` for every event of ``type``.
 
         Args:
@@ -405,7 +405,7 @@ class EventTarget:
                 return
         self._listeners[type] = (*entries, _Entry(callback, capture, once))
 
-    def removeEventListener(self, type: str, callback: Any, options: Any = None) -> None:  # noqa: N802
+    def removeEventListener(self, type: str, callback: Any, options: Any = None) -> None:
         """Remove a listener added with the same type, callback and capture flag."""
         capture, _ = _flatten(options)
         for entry in self._listeners.get(type, ()):
@@ -413,7 +413,7 @@ class EventTarget:
                 self._drop(type, entry)
                 return
 
-    def dispatchEvent(self, event: Event) -> bool:  # noqa: N802
+    def dispatchEvent(self, event: Event) -> bool:
         """Dispatch an event you created to this target's listeners, now.
 
         Returns:

@@ -29,7 +29,9 @@ import concurrent.futures
 import threading
 from typing import Any, Coroutine, TypeVar
 
-__all__ = ["background_loop", "in_loop_thread", "run_blocking", "run_on", "socket_loop"]
+from .exceptions import InvalidStateError
+
+__all__ = ["background_loop", "in_loop_thread", "run_blocking", "run_on", "running_loop", "socket_loop"]
 
 T = TypeVar("T")
 
@@ -58,15 +60,23 @@ def background_loop() -> asyncio.AbstractEventLoop:
         return _background
 
 
+def running_loop() -> asyncio.AbstractEventLoop | None:
+    """Return the loop running in this thread, or None."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 def socket_loop() -> asyncio.AbstractEventLoop:
     """Return the loop a new socket should run on: the running one, else the background one."""
-    loop = asyncio._get_running_loop()
+    loop = running_loop()
     return loop if loop is not None else background_loop()
 
 
 def in_loop_thread(loop: asyncio.AbstractEventLoop) -> bool:
     """Return True when called from code that ``loop`` is running right now."""
-    return asyncio._get_running_loop() is loop
+    return running_loop() is loop
 
 
 async def run_on(loop: asyncio.AbstractEventLoop | None, coro: Coroutine[Any, Any, T]) -> T:
@@ -77,6 +87,7 @@ async def run_on(loop: asyncio.AbstractEventLoop | None, coro: Coroutine[Any, An
     """
     if loop is None or loop is asyncio.get_running_loop():
         return await coro
+    _check_alive(loop, coro)
     return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, loop))
 
 
@@ -92,16 +103,27 @@ def run_blocking(coro: Coroutine[Any, Any, T], loop: asyncio.AbstractEventLoop |
       loop through nest-asyncio2, applied to that loop on first use;
     - ``loop`` exists but is not running: run it until the coroutine is done.
     """
-    running = asyncio._get_running_loop()
+    running = running_loop()
     if loop is None:
         loop = running if running is not None else background_loop()
     if running is loop:
         _allow_nesting(loop)
         return loop.run_until_complete(coro)
+    _check_alive(loop, coro)
     if loop.is_running():
         future: concurrent.futures.Future[T] = asyncio.run_coroutine_threadsafe(coro, loop)
         return future.result()
     return loop.run_until_complete(coro)
+
+
+def _check_alive(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, Any]) -> None:
+    """Refuse to wait on a loop that has ended: nothing can ever happen there."""
+    if loop.is_closed():
+        coro.close()
+        raise InvalidStateError(
+            "the event loop this object ran on has ended (for example, the asyncio.run() "
+            "that made it returned): nothing more can happen on it"
+        )
 
 
 def _allow_nesting(loop: asyncio.AbstractEventLoop) -> None:

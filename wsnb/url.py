@@ -18,7 +18,7 @@ slash come out exactly as a browser's do.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 
 import ada_url
@@ -106,13 +106,17 @@ def parse_protocols(protocols: str | Iterable[str] | None) -> list[str]:
         items = [protocols]
     elif isinstance(protocols, (bytes, bytearray, memoryview)):
         raise TypeError("protocols must be a str or a sequence of str, not bytes")
+    elif isinstance(protocols, (Set, Mapping)):
+        raise TypeError(
+            f"protocols must be a str or a sequence of str (a list or a tuple), not {protocols.__class__.__name__}: "
+            "the order of the names is the client's preference, and a set or a dict does not keep one"
+        )
+    elif isinstance(protocols, Sequence):
+        items = list(protocols)
     else:
-        try:
-            items = list(protocols)
-        except TypeError:
-            raise TypeError(
-                f"protocols must be a str or a sequence of str, not {protocols.__class__.__name__}"
-            ) from None
+        raise TypeError(
+            f"protocols must be a str or a sequence of str (a list or a tuple), not {protocols.__class__.__name__}"
+        )
     seen: set[str] = set()
     for item in items:
         if not isinstance(item, str):

@@ -62,6 +62,31 @@ _CLOSE = object()  # the writer's sentinel for "send the Close frame now"
 _DRAIN = object()  # the writer's sentinel for "a message went out: wait for the transport to drain"
 
 
+class _Constant:
+    """A constant of the interface, read-only on the class's instances, as WebIDL constants are.
+
+    ``ws.OPEN = 9`` raises AttributeError (a browser ignores the assignment,
+    or throws in strict mode) instead of hiding the constant behind an
+    instance attribute.
+    """
+
+    def __init__(self, value: ReadyState) -> None:
+        self.value = value
+        self.name = value.name
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: object, owner: type | None = None) -> ReadyState:
+        return self.value
+
+    def __set__(self, instance: object, value: object) -> None:
+        raise AttributeError(f"{self.name} is a constant ({int(self.value)}) and cannot be changed")
+
+    def __delete__(self, instance: object) -> None:
+        raise AttributeError(f"{self.name} is a constant ({int(self.value)}) and cannot be deleted")
+
+
 class SocketTarget(EventTarget):
     """An EventTarget with a WebSocket's surface: its constants and handlers.
 
@@ -73,10 +98,10 @@ class SocketTarget(EventTarget):
     ``wait_for``.
     """
 
-    CONNECTING: ClassVar[ReadyState] = ReadyState.CONNECTING
-    OPEN: ClassVar[ReadyState] = ReadyState.OPEN
-    CLOSING: ClassVar[ReadyState] = ReadyState.CLOSING
-    CLOSED: ClassVar[ReadyState] = ReadyState.CLOSED
+    CONNECTING = _Constant(ReadyState.CONNECTING)
+    OPEN = _Constant(ReadyState.OPEN)
+    CLOSING = _Constant(ReadyState.CLOSING)
+    CLOSED = _Constant(ReadyState.CLOSED)
 
     onopen = EventHandler("open")
     onmessage = EventHandler("message")
@@ -97,12 +122,12 @@ class SocketTarget(EventTarget):
     # -- The socket's surface: each subclass provides it ------------------------
 
     @property
-    def readyState(self) -> ReadyState:  # noqa: N802 - spec name
+    def readyState(self) -> ReadyState:
         """The connection's state: CONNECTING, OPEN, CLOSING or CLOSED."""
         raise NotImplementedError
 
     @property
-    def bufferedAmount(self) -> int:  # noqa: N802
+    def bufferedAmount(self) -> int:
         """Bytes passed to ``send()`` and not yet sent."""
         raise NotImplementedError
 
@@ -278,7 +303,7 @@ class WebSocket(SocketTarget):
         return self._url
 
     @property
-    def readyState(self) -> ReadyState:  # noqa: N802 - spec name
+    def readyState(self) -> ReadyState:
         """CONNECTING (0), OPEN (1), CLOSING (2) or CLOSED (3).
 
         It changes only from the loop, right before the event that reports
@@ -290,7 +315,7 @@ class WebSocket(SocketTarget):
         return self._ready_state
 
     @property
-    def bufferedAmount(self) -> int:  # noqa: N802
+    def bufferedAmount(self) -> int:
         """Bytes passed to ``send()`` and not yet handed to the network.
 
         Text counts its UTF-8 bytes. It grows inside ``send()``, falls only
@@ -311,7 +336,7 @@ class WebSocket(SocketTarget):
         return self._extensions
 
     @property
-    def binaryType(self) -> str:  # noqa: N802
+    def binaryType(self) -> str:
         """How binary messages are delivered: ``"blob"`` (the default) or ``"arraybuffer"`` (bytes).
 
         It is read when each message event is dispatched, so a change
@@ -321,7 +346,7 @@ class WebSocket(SocketTarget):
         return self._binary_type
 
     @binaryType.setter
-    def binaryType(self, value: str) -> None:  # noqa: N802
+    def binaryType(self, value: str) -> None:
         if value in ("blob", "arraybuffer"):
             self._binary_type = value
         else:
@@ -524,6 +549,7 @@ class WebSocket(SocketTarget):
             return
         except asyncio.CancelledError:
             if not self._close_requested:
+                self._ended_with_loop()
                 raise
             self._closed(failure=Failure(
                 "closed-while-connecting", "close() was called before the connection opened"
@@ -544,6 +570,10 @@ class WebSocket(SocketTarget):
         self._fire(Event("open"))
         try:
             info = await conn.pump(self._on_message, self._is_close_requested)
+        except asyncio.CancelledError:
+            conn.abort()
+            self._ended_with_loop()
+            raise
         finally:
             self._writer_task.cancel()
         if info.failure is not None:
@@ -551,6 +581,21 @@ class WebSocket(SocketTarget):
         else:
             code = info.rcvd_code if info.rcvd_code is not None else 1005
             self._closed(code=code, reason=info.rcvd_reason, was_clean=True)
+
+    def _ended_with_loop(self) -> None:
+        """The loop is ending under the socket (``asyncio.run()`` returned, a kernel stopped).
+
+        No task can run any more, so no event can be fired: the socket reads
+        CLOSED from now on, says why in ``failure``, and leaves the set of
+        live sockets. send() then behaves as on any CLOSED socket.
+        """
+        self._ready_state = CLOSED
+        self._failure = Failure(
+            "loop-ended",
+            "the asyncio event loop this socket ran on ended (for example, asyncio.run() "
+            "returned) before the connection closed; make the socket inside the loop that uses it",
+        )
+        _live.discard(self)
 
     def _is_close_requested(self) -> bool:
         return self._close_requested

@@ -53,7 +53,7 @@ class BackoffTests(unittest.TestCase):
         """Each jittered delay is within [base * (1 - jitter), base]; a seed repeats it."""
         bases = delay_schedule(20, initial_delay=0.1, max_delay=2.0, jitter=0)
         jittered = delay_schedule(20, initial_delay=0.1, max_delay=2.0, jitter=0.5, seed=7)
-        for base, delay in zip(bases, jittered):
+        for base, delay in zip(bases, jittered, strict=True):
             self.assertLessEqual(delay, base)
             self.assertGreaterEqual(delay, base * 0.5)
         self.assertNotEqual(bases, jittered)
@@ -161,7 +161,9 @@ class ReconnectingTests(unittest.IsolatedAsyncioTestCase):
             socket = Reconnecting(server.url, delays=quick)
             await socket.wait_for("open", timeout=TIMEOUT)
             self.assertEqual(socket.socket._call_watchers, [])
-            watcher = lambda *call: None  # noqa: E731
+            def watcher(*call: object) -> None:
+                pass
+
             socket.watch_calls(watcher)
             self.assertEqual(len(socket.socket._call_watchers), 1)
             socket.unwatch_calls(watcher)

@@ -15,6 +15,7 @@ from wsnb.patterns import (
     RobustState,
 )
 from wsnb.servers import LabServer, serve
+from wsnb.servers.flaky import FlakyLab
 
 from .patterns_support import TIMEOUT, bounded, closed, next_event, quick, with_timeouts
 
@@ -211,6 +212,31 @@ class AcknowledgedTests(unittest.IsolatedAsyncioTestCase):
         await robust.drain(timeout=TIMEOUT)
         self.assertEqual(lab.delivered(robust.session), [{"n": i} for i in range(200)])
         self.assertEqual(lab.delivered("unknown session"), [])
+        await closed(robust)
+
+    async def test_restarted_server_lost_the_session(self):
+        """A new server process knows no session: its lower ack resets the numbering, and nothing is lost."""
+        server = await serve("flaky", ack=True)
+        port, first_lab = server.port, server.lab
+        robust = Robust(factory=lambda: Reconnecting(server.url, delays=quick), ack=True, json=True)
+        resets = robust.record("sessionreset")
+        for i in range(50):
+            robust.send({"n": i})
+        await robust.drain(timeout=TIMEOUT)
+        lost = next_event(robust, "reconnect")
+        await server.close()
+        await lost
+        for i in range(50, 100):
+            robust.send({"n": i})
+        fresh_lab = FlakyLab(ack=True)  # a restarted server: its sessions are gone
+        server = await LabServer(fresh_lab, port=port)
+        self.addAsyncCleanup(bounded(server.close))
+        await robust.drain(timeout=TIMEOUT)
+        self.assertEqual(first_lab.delivered(robust.session), [{"n": i} for i in range(50)])
+        self.assertEqual(fresh_lab.delivered(robust.session), [{"n": i} for i in range(50, 100)])
+        self.assertEqual(len(resets), 1)
+        state = robust.state()
+        self.assertEqual((state.session_resets, state.in_flight, state.queued), (1, 0, 0))
         await closed(robust)
 
     async def test_acks_are_consumed_other_messages_pass(self):

@@ -269,7 +269,7 @@ class LivePlotTests(unittest.IsolatedAsyncioTestCase):
                     ws = await open_socket(echo.url)
                     ws.binaryType = binary_type
                     plot = LivePlot(
-                        ws, lambda e: dict(zip(("bid", "ask"), struct.unpack("<dd", bytes(e.data))))
+                        ws, lambda e: dict(zip(("bid", "ask"), struct.unpack("<dd", bytes(e.data)), strict=True))
                         , renderer="agg", x="index",
                     )
                     replies = ws.record("message")

@@ -91,7 +91,7 @@ class LogRingTests(unittest.TestCase):
     def test_default_bound_is_1000(self) -> None:
         """The default ring keeps 1,000 rows."""
         ring = LogRing()
-        for number in range(1500):
+        for _ in range(1500):
             ring.append(LogRow(0.0, "received", "text", 1, "x"))
         self.assertEqual((len(ring), ring.max_rows, ring.dropped), (1000, 1000, 500))
 

@@ -139,7 +139,8 @@ class EngineConnection(asyncio.Protocol):
         self._failing = False
         self._close_timer: asyncio.TimerHandle | None = None
         self._close_recorded = {"sent": False, "received": False}
-        self._pings: dict[bytes, asyncio.Future[None]] = {}
+        # Payload of each keepalive ping waiting for its pong: (waiter, loop time sent).
+        self._pings: dict[bytes, tuple[asyncio.Future[None], float]] = {}
         self._keepalive: asyncio.Task[None] | None = None
 
     # -- asyncio.Protocol ------------------------------------------------------
@@ -200,7 +201,7 @@ class EngineConnection(asyncio.Protocol):
         if self._keepalive is not None:
             self._keepalive.cancel()
             self._keepalive = None
-        for waiter in self._pings.values():
+        for waiter, _ in self._pings.values():
             if not waiter.done():
                 waiter.cancel()
         self._wake_drain_waiters()
@@ -237,7 +238,7 @@ class EngineConnection(asyncio.Protocol):
 
     def _frame(self, frame: Frame) -> None:
         opcode = frame.opcode
-        if self._record_all:
+        if self._record_all and opcode is not _PONG:
             self._record("received", frame)
         if opcode is _TEXT or opcode is _BINARY:
             data = frame.data
@@ -261,9 +262,15 @@ class EngineConnection(asyncio.Protocol):
             if self._record_all:  # websockets answered it with a pong
                 self.frames.append(FrameRecord("sent", "pong", len(frame.data), True))
         elif opcode is _PONG:
-            waiter = self._pings.pop(bytes(frame.data), None)
-            if waiter is not None and not waiter.done():
-                waiter.set_result(None)
+            ping = self._pings.pop(bytes(frame.data), None)
+            rtt = None
+            if ping is not None:
+                waiter, sent_at = ping
+                rtt = (self._loop.time() - sent_at) * 1000.0
+                if not waiter.done():
+                    waiter.set_result(None)
+            if self._record_all:
+                self.frames.append(FrameRecord("received", "pong", len(frame.data), True, rtt=rtt))
         elif opcode is _CLOSE:
             self._closing_frames(frame)
 
@@ -348,8 +355,7 @@ class EngineConnection(asyncio.Protocol):
         self._close_timer = None
         if self._cause is None:
             self._cause = TimeoutError("timed out while closing the connection")
-        if self._transport is not None:
-            self._transport.abort()
+        self.abort()
 
     def _fail(self, code: int, reason: str, cause: BaseException | None) -> None:
         """Fail the connection from wsnb's end: a Close frame with ``code``, then wait for the TCP close."""
@@ -372,7 +378,7 @@ class EngineConnection(asyncio.Protocol):
                 return
             data = os.urandom(4)
             waiter: asyncio.Future[None] = self._loop.create_future()
-            self._pings[data] = waiter
+            self._pings[data] = (waiter, self._loop.time())
             protocol.send_ping(data)
             if self._record_all:
                 self.frames.append(FrameRecord("sent", "ping", len(data), True))
@@ -470,8 +476,8 @@ class EngineConnection(asyncio.Protocol):
         await asyncio.shield(self._lost)
 
     def abort(self) -> None:
-        """Drop the TCP connection without a closing handshake."""
-        if self._transport is not None:
+        """Drop the TCP connection without a closing handshake (nothing to do once it is lost)."""
+        if self._transport is not None and not self._lost.done():
             self._transport.abort()
 
     async def wait_closed(self) -> None:

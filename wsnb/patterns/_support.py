@@ -64,18 +64,18 @@ class SocketLike(Protocol):
     """
 
     @property
-    def readyState(self) -> int: ...  # noqa: N802 - spec name
+    def readyState(self) -> int: ...
 
     @property
-    def bufferedAmount(self) -> int: ...  # noqa: N802
+    def bufferedAmount(self) -> int: ...
 
     def send(self, data: Any) -> Any: ...
 
     def close(self, code: int | None = None, reason: str | None = None) -> None: ...
 
-    def addEventListener(self, type: str, callback: Any, options: Any = None) -> None: ...  # noqa: N802
+    def addEventListener(self, type: str, callback: Any, options: Any = None) -> None: ...
 
-    def removeEventListener(self, type: str, callback: Any, options: Any = None) -> None: ...  # noqa: N802
+    def removeEventListener(self, type: str, callback: Any, options: Any = None) -> None: ...
 
 
 Factory = Callable[[], SocketLike]
@@ -478,12 +478,12 @@ class Wrapper(SocketTarget):
         return self._socket
 
     @property
-    def readyState(self) -> ReadyState:  # noqa: N802 - spec name
+    def readyState(self) -> ReadyState:
         """The wrapped socket's readyState."""
         return ReadyState(self._socket.readyState)
 
     @property
-    def bufferedAmount(self) -> int:  # noqa: N802
+    def bufferedAmount(self) -> int:
         """The wrapped socket's bufferedAmount (bytes handed to it and not yet sent)."""
         return self._socket.bufferedAmount
 
@@ -508,12 +508,12 @@ class Wrapper(SocketTarget):
         return getattr(self._socket, "failure", None)
 
     @property
-    def binaryType(self) -> str:  # noqa: N802
+    def binaryType(self) -> str:
         """The wrapped socket's binaryType."""
         return str(getattr(self._socket, "binaryType", "blob"))
 
     @binaryType.setter
-    def binaryType(self, value: str) -> None:  # noqa: N802
+    def binaryType(self, value: str) -> None:
         self._socket.binaryType = value  # type: ignore[attr-defined]
 
     # -- Methods ---------------------------------------------------------------

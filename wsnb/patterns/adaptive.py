@@ -156,7 +156,7 @@ class Adaptive(Wrapper):
         levels = [(str(name), float(rate)) for name, rate in levels]
         if not levels:
             raise ValueError("levels must name at least one level")
-        if any(b[1] <= a[1] for a, b in zip(levels, levels[1:])):
+        if any(b[1] <= a[1] for a, b in zip(levels, levels[1:], strict=False)):
             raise ValueError("levels must be in increasing order of rate")
         names = [name for name, _ in levels]
         if initial is not None and initial not in names:

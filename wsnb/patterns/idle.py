@@ -147,7 +147,7 @@ class Idle(SocketTarget):
         return self._socket
 
     @property
-    def readyState(self) -> ReadyState:  # noqa: N802 - spec name
+    def readyState(self) -> ReadyState:
         """The current socket's readyState; CONNECTING while paused in ``"close"`` mode.
 
         A paused connection is closed but the object is not: it reconnects on
@@ -168,7 +168,7 @@ class Idle(SocketTarget):
         return state
 
     @property
-    def bufferedAmount(self) -> int:  # noqa: N802
+    def bufferedAmount(self) -> int:
         """The current socket's bufferedAmount."""
         return self._socket.bufferedAmount
 

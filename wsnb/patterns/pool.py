@@ -94,7 +94,7 @@ class Pool(SocketTarget):
     # -- Attributes --------------------------------------------------------------
 
     @property
-    def readyState(self) -> ReadyState:  # noqa: N802 - spec name
+    def readyState(self) -> ReadyState:
         """OPEN if any member is open, else CONNECTING, CLOSING or CLOSED (see the class)."""
         if self._done:
             return ReadyState.CLOSED
@@ -105,7 +105,7 @@ class Pool(SocketTarget):
         return ReadyState.CONNECTING
 
     @property
-    def bufferedAmount(self) -> int:  # noqa: N802
+    def bufferedAmount(self) -> int:
         """The members' bufferedAmount, added up."""
         return sum(m.bufferedAmount for m in self.connections)
 

@@ -189,7 +189,7 @@ class ReconnectEvent(CloseEvent):
         delay: float = 0.0,
         code: int = 1006,
         reason: str = "",
-        wasClean: bool = False,  # noqa: N803 - DOM-style name, as on CloseEvent
+        wasClean: bool = False,
     ) -> None:
         super().__init__(type, code=code, reason=reason, wasClean=wasClean)
         self._attempt = attempt
@@ -321,12 +321,12 @@ class Reconnecting(SocketTarget):
         return self._socket
 
     @property
-    def readyState(self) -> ReadyState:  # noqa: N802 - spec name
+    def readyState(self) -> ReadyState:
         """CONNECTING (also between connections), OPEN, CLOSING after close(), CLOSED at the end."""
         return self._ready_state
 
     @property
-    def bufferedAmount(self) -> int:  # noqa: N802
+    def bufferedAmount(self) -> int:
         """The current socket's bufferedAmount, 0 between connections."""
         return self._socket.bufferedAmount if self._socket is not None else 0
 

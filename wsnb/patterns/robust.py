@@ -30,6 +30,15 @@ at-least-once; deduplicating by id makes it exactly once, in order. The
 ``window`` messages are unacknowledged at a time, so a reconnection resends
 a bounded amount.
 
+A server that restarts and loses its sessions answers a resent (or new)
+message with an acknowledgement *lower* than one it gave before (``{"ack":
+0}``: it knows nothing of the session). The client takes this as a session
+reset: it numbers its unacknowledged messages again from the server's
+value, sends them again, fires a ``sessionreset`` event and counts it in
+``state().session_resets``. Nothing is lost; a message the old server
+delivered without acknowledging it may arrive twice, which no client can
+rule out once the server forgot what it delivered.
+
 What was fixed relative to the reference, and why:
 
 - **No silent drop.** The reference's queue drops its oldest message with
@@ -101,9 +110,12 @@ class RobustState:
         resent: Messages sent again after a reconnection.
         dropped: Messages discarded by the overflow policy.
         reconnections: Reconnections of the wrapped socket, when it counts them.
+        session_resets: Times the server acknowledged less than before (it
+            lost the session, as after a restart) and the unacknowledged
+            messages were numbered and sent again.
     """
 
-    readyState: ReadyState  # noqa: N815 - spec name
+    readyState: ReadyState
     queued: int
     in_flight: int
     sent: int
@@ -111,6 +123,7 @@ class RobustState:
     resent: int
     dropped: int
     reconnections: int
+    session_resets: int = 0
 
 
 def _reconnecting(url: str) -> SocketLike:
@@ -165,7 +178,10 @@ class Robust(Wrapper):
         self.window = window
         self.session = session if session is not None else secrets.token_hex(8)
         self._next_id = 1
+        # (id, data as JSON text): the envelope is built when it is sent.
         self._in_flight: collections.deque[tuple[int, str]] = collections.deque()
+        self._last_ack = 0
+        self._session_resets = 0
         self._sent = 0
         self._acked = 0
         self._resent = 0
@@ -243,10 +259,19 @@ class Robust(Wrapper):
             self._next_id += 1
             # With json=True the value is embedded as JSON, not as a JSON string.
             data = item if self.json else _json.dumps(item, ensure_ascii=False)
-            item = f'{{"session":{_json.dumps(self.session)},"id":{message_id},"data":{data}}}'
-            self._in_flight.append((message_id, item))
+            self._in_flight.append((message_id, data))
+            item = self._envelope(message_id, data)
         self._socket.send(item)
         self._sent += 1
+
+    def _envelope(self, message_id: int, data: str) -> str:
+        return f'{{"session":{_json.dumps(self.session)},"id":{message_id},"data":{data}}}'
+
+    def _resend_in_flight(self) -> None:
+        for message_id, data in self._in_flight:
+            self._socket.send(self._envelope(message_id, data))
+        self._resent += len(self._in_flight)
+        self._sent += len(self._in_flight)
 
     def _pump(self) -> None:
         queue = self._queue
@@ -300,7 +325,8 @@ class Robust(Wrapper):
         Unacknowledged messages are given as sent (envelopes); queued ones as
         passed to ``send()``.
         """
-        return [text for _, text in self._in_flight] + [self._decode_item(item) for item in self._queue]
+        envelopes = [self._envelope(message_id, data) for message_id, data in self._in_flight]
+        return envelopes + [self._decode_item(item) for item in self._queue]
 
     def state(self) -> RobustState:
         """Return a summary: readyState, counts of queued, in-flight, sent, acked, resent, dropped."""
@@ -313,6 +339,7 @@ class Robust(Wrapper):
             resent=self._resent,
             dropped=self._dropped,
             reconnections=int(getattr(self._socket, "reconnections", 0)),
+            session_resets=self._session_resets,
         )
 
     # -- Events --------------------------------------------------------------------
@@ -321,10 +348,7 @@ class Robust(Wrapper):
         # Flush before the application's open handlers run, so that what
         # they send goes after what was sent earlier.
         if self.ack and self._in_flight:
-            for _, text in self._in_flight:
-                self._socket.send(text)
-            self._resent += len(self._in_flight)
-            self._sent += len(self._in_flight)
+            self._resend_in_flight()
         self._pump()
         self._forward(event)
 
@@ -351,12 +375,36 @@ class Robust(Wrapper):
             self._forward(event)
 
     def _acknowledge(self, last: Any) -> None:
-        if isinstance(last, bool) or not isinstance(last, int):
+        if isinstance(last, bool) or not isinstance(last, int) or last < 0:
             return
+        if last < self._last_ack:
+            self._reset_session(last)
+            return
+        self._last_ack = last
         in_flight = self._in_flight
         while in_flight and in_flight[0][0] <= last:
             in_flight.popleft()
             self._acked += 1
+        self._pump()
+
+    def _reset_session(self, last: int) -> None:
+        """The server acknowledged less than before: it lost this session (a restart).
+
+        Its record now ends at ``last``: number the unacknowledged messages
+        from ``last + 1``, in order, and send them again. The answers to
+        what was sent under the old numbers repeat ``last`` and change
+        nothing more.
+        """
+        self._last_ack = last
+        self._session_resets += 1
+        renumbered = collections.deque(
+            (last + 1 + index, data) for index, (_, data) in enumerate(self._in_flight)
+        )
+        self._in_flight = renumbered
+        self._next_id = last + 1 + len(renumbered)
+        if self.readyState is ReadyState.OPEN:
+            self._resend_in_flight()
+        fire(self, Event("sessionreset"))
         self._pump()
 
     def _on_close(self, event: Event) -> None:

@@ -276,7 +276,7 @@ class LabServer:
             await self.lab.handle(connection)
         except ConnectionClosed:
             pass
-        except Exception:  # noqa: BLE001 - a lab bug must not stop the server
+        except Exception:  # a lab bug must not stop the server
             logger.exception("%s: connection handler failed", self.name)
             await connection.close(1011, "lab server error")
         finally:

@@ -116,7 +116,7 @@ class BadFramesLab(Lab):
             try:
                 size = check_size(int(query["size"]))
             except ValueError:
-                raise ValueError(f"size {query['size']!r} is not 0-{MAX_OVERSIZED}")
+                raise ValueError(f"size {query['size']!r} is not 0-{MAX_OVERSIZED}") from None
         if "send" not in query:
             return None
         if query["send"] not in COMMANDS:
@@ -132,7 +132,7 @@ class BadFramesLab(Lab):
             try:
                 return "oversized", check_size(int(words[1]))
             except ValueError:
-                raise ValueError(f"size {words[1]!r} is not 0-{MAX_OVERSIZED}")
+                raise ValueError(f"size {words[1]!r} is not 0-{MAX_OVERSIZED}") from None
         if len(words) == 1 and words[0] in COMMANDS:
             return words[0], self.size
         raise ValueError(f"unknown command {message[:40]!r}")

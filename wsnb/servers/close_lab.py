@@ -168,7 +168,7 @@ class CloseLab(Lab):
             try:
                 code = int(text)
             except ValueError:
-                raise CommandError(f"close code {text!r} is not none or a number")
+                raise CommandError(f"close code {text!r} is not none or a number") from None
         return (False, *parse_request(code, query.get("reason", "")))
 
     def _command(self, message: str | bytes) -> tuple[bool, int | None, str]:
@@ -178,7 +178,7 @@ class CloseLab(Lab):
         try:
             command = json.loads(message)
         except ValueError:
-            raise CommandError("the message is not JSON")
+            raise CommandError("the message is not JSON") from None
         if not isinstance(command, dict):
             raise CommandError("the command is not a JSON object")
         if set(command) == {"drop"}:

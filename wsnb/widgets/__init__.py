@@ -25,23 +25,23 @@ This package imports ipywidgets; the mirror (``wsnb``) does not.
 
 from __future__ import annotations
 
-from .close_bar import *  # noqa: F403
+from .close_bar import *
 from .close_bar import __all__ as _close_bar_all
-from .live_plot import *  # noqa: F403
+from .live_plot import *
 from .live_plot import __all__ as _live_plot_all
-from .message_log import *  # noqa: F403
+from .message_log import *
 from .message_log import __all__ as _message_log_all
-from .panel import *  # noqa: F403
+from .panel import *
 from .panel import __all__ as _panel_all
-from .plots import *  # noqa: F403
+from .plots import *
 from .plots import __all__ as _plots_all
-from .ring import *  # noqa: F403
+from .ring import *
 from .ring import __all__ as _ring_all
-from .send_bar import *  # noqa: F403
+from .send_bar import *
 from .send_bar import __all__ as _send_bar_all
-from .status import *  # noqa: F403
+from .status import *
 from .status import __all__ as _status_all
-from .watcher import *  # noqa: F403
+from .watcher import *
 from .watcher import __all__ as _watcher_all
 
 __all__ = [

@@ -443,7 +443,7 @@ class LivePlot:
     def _on_message(self, event: Any) -> None:
         try:
             values = self._values(event)
-        except Exception as exc:  # noqa: BLE001 - a bad message must not stop the plot
+        except Exception as exc:  # a bad message must not stop the plot
             self._failed(exc, event)
             return
         if values is None:
@@ -456,7 +456,7 @@ class LivePlot:
             x = self.messages + 1
         try:
             self._store(values, x)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self._failed(exc, event)
             return
         self.messages += 1
@@ -491,7 +491,7 @@ class LivePlot:
                     f"series= with as many names (series is {self._fixed!r})"
                 )
             buffers = self._buffers
-            for name, value in zip(self._fixed, values):
+            for name, value in zip(self._fixed, values, strict=True):
                 if value is not None:
                     buffers[name].append(x, value)
                     self.samples += 1

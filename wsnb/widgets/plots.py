@@ -351,7 +351,7 @@ def ready_state_timeline(
             until = 1e-3
     figure, ax = _target(ax, figsize)
     ends = [t for t, _, _ in transitions[1:]] + [max(until, last_time)]
-    for (start, state, _), end in zip(transitions, ends):
+    for (start, state, _), end in zip(transitions, ends, strict=True):
         ax.broken_barh(
             [(start * scale, max(end - start, 0.0) * scale)], (int(state) - 0.35, 0.7),
             facecolors=_STATE_COLOURS[state], alpha=0.85,

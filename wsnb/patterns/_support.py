@@ -30,13 +30,11 @@ from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, ClassVar, Literal, Protocol, TypeVar
 
 from .. import loop as _loop
-from .._text import encode_usv
-from ..codes import ReadyState, can_send_from_script
+from ..codes import ReadyState
 from ..diagnostics import Failure
 from ..events import CloseEvent, Event, EventTarget, MessageEvent
-from ..exceptions import DOMSyntaxError, InvalidAccessError
 from ..url import parse_url
-from ..websocket import SocketTarget
+from ..websocket import SocketTarget, check_close_args
 
 __all__ = ["MessageErrorEvent", "OverflowEvent", "OverflowPolicy", "QueueFull", "SocketLike"]
 
@@ -119,33 +117,6 @@ def resolve_factory(
     from ..websocket import WebSocket
 
     return lambda: WebSocket(url)
-
-
-def check_close_args(code: int | None, reason: str | None) -> None:
-    """Check ``close()`` arguments with the same rules as ``WebSocket.close()``.
-
-    A pattern checks them itself because it may have no socket to pass them
-    to at that moment (between two connections, for example).
-
-    Raises:
-        TypeError: If code is not an int or reason not a str.
-        InvalidAccessError: For a code other than 1000 or 3000-4999.
-        DOMSyntaxError: For a reason longer than 123 bytes of UTF-8.
-    """
-    if code is not None:
-        if isinstance(code, bool) or not isinstance(code, int):
-            raise TypeError(f"code must be an int or None, not {code.__class__.__name__}")
-        if not can_send_from_script(code):
-            raise InvalidAccessError(
-                f"close code {code} is not allowed: use 1000, or 3000-4999 "
-                "(1001-2999 are reserved for the protocol and the browser)"
-            )
-    if reason is not None:
-        if not isinstance(reason, str):
-            raise TypeError(f"reason must be a str or None, not {reason.__class__.__name__}")
-        size = len(encode_usv(reason))
-        if size > 123:
-            raise DOMSyntaxError(f"the close reason is {size} bytes of UTF-8; at most 123 are allowed")
 
 
 def check_number(name: str, value: Any, *, minimum: float = 0.0, allow_none: bool = False) -> None:

@@ -55,11 +55,11 @@ from collections.abc import Callable
 from typing import Any
 
 from ..events import Event, MessageEvent
+from ..websocket import check_close_args
 from ._support import (
     Factory,
     Wrapper,
     call_in_loop,
-    check_close_args,
     check_number,
     logger,
 )

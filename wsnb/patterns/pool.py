@@ -35,13 +35,12 @@ from .. import loop as _loop
 from ..codes import ReadyState
 from ..events import CloseEvent, Event, MessageEvent
 from ..exceptions import InvalidStateError
-from ..websocket import SocketTarget
+from ..websocket import SocketTarget, check_close_args
 from ._support import (
     Factory,
     SocketLike,
     Timers,
     call_in_loop,
-    check_close_args,
     copy_event,
     fire,
     resolve_factory,

@@ -54,13 +54,12 @@ from ..codes import ReadyState
 from ..diagnostics import Failure
 from ..events import CloseEvent, Event, EventHandler
 from ..exceptions import InvalidStateError
-from ..websocket import SocketTarget
+from ..websocket import SocketTarget, check_close_args
 from ._support import (
     Factory,
     SocketLike,
     Timers,
     call_in_loop,
-    check_close_args,
     check_number,
     copy_event,
     fire,

@@ -34,6 +34,7 @@ import time
 from typing import Any, Callable, ClassVar
 
 from . import loop as _loop
+from .exceptions import SocketClosed
 
 __all__ = [
     "CloseEvent",
@@ -42,7 +43,6 @@ __all__ = [
     "EventRecorder",
     "EventTarget",
     "MessageEvent",
-    "SocketClosed",
     "performance_now",
 ]
 
@@ -58,25 +58,6 @@ def performance_now() -> float:
     event.timeStamp`` is how long ago an event was made.
     """
     return (time.monotonic() - _TIME_ORIGIN) * 1000.0
-
-
-class SocketClosed(ConnectionError):
-    """Raised by the waiting helpers when the target closed first (a wsnb extra).
-
-    ``await ws.wait_for("open")`` on a socket whose connection failed raises
-    it instead of waiting forever. ``event`` is the CloseEvent that ended it.
-    """
-
-    def __init__(self, waited_for: str, event: CloseEvent) -> None:
-        super().__init__(waited_for, event)
-        self.waited_for = waited_for
-        self.event = event
-
-    def __str__(self) -> str:
-        return (
-            f"the connection closed (code {self.event.code}) before "
-            f"any {self.waited_for!r} event"
-        )
 
 
 # Event flags, kept in one int so that making an event is cheap: a fast

@@ -16,15 +16,27 @@ so that it never shadows Python's builtin ``SyntaxError``.
 
 Wrong Python *types* (``send(42)``) raise the builtin ``TypeError``, as
 WebIDL's conversions throw a ``TypeError`` in JavaScript.
+
+Two wsnb extras that no browser throws live here too, so that every
+exception wsnb raises is in this module: ``SocketClosed`` (a wait for an
+event that can no longer come) and ``QueueFull`` (a pattern's bounded send
+queue refusing a message).
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .events import CloseEvent
 
 __all__ = [
     "DOMException",
     "DOMSyntaxError",
     "InvalidAccessError",
     "InvalidStateError",
+    "QueueFull",
+    "SocketClosed",
 ]
 
 
@@ -77,3 +89,40 @@ class DOMSyntaxError(DOMException, ValueError):
     """
 
     name = "SyntaxError"
+
+
+class SocketClosed(ConnectionError):
+    """Raised by the waiting helpers when the target closed first (a wsnb extra).
+
+    ``await ws.wait_for("open")`` on a socket whose connection failed raises
+    it instead of waiting forever. ``event`` is the CloseEvent that ended it.
+    """
+
+    def __init__(self, waited_for: str, event: CloseEvent) -> None:
+        super().__init__(waited_for, event)
+        self.waited_for = waited_for
+        self.event = event
+
+    def __str__(self) -> str:
+        return (
+            f"the connection closed (code {self.event.code}) before "
+            f"any {self.waited_for!r} event"
+        )
+
+
+class QueueFull(Exception):
+    """Raised when a message is added to a full queue whose policy is ``"raise"``.
+
+    Attributes:
+        size: The queue's bound.
+    """
+
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
+
+    def __str__(self) -> str:
+        return (
+            f"the send queue is full ({self.size} messages); wait for the connection to open, "
+            "raise max_queue, or choose overflow='drop-oldest' or 'drop-newest'"
+        )

@@ -38,10 +38,9 @@ from .events import (
     Event,
     EventHandler,
     EventTarget,
-    SocketClosed,
     add_aliases,
 )
-from .exceptions import DOMSyntaxError, InvalidAccessError, InvalidStateError
+from .exceptions import DOMSyntaxError, InvalidAccessError, InvalidStateError, SocketClosed
 from .url import parse_protocols, parse_url
 
 if TYPE_CHECKING:

@@ -32,11 +32,11 @@ reference, and why:
 
 from __future__ import annotations
 
+from ..exceptions import QueueFull
 from ._support import (
     MessageErrorEvent,
     OverflowEvent,
     OverflowPolicy,
-    QueueFull,
     SocketLike,
 )
 from .adaptive import (

@@ -34,9 +34,10 @@ from ..codes import ReadyState
 from ..diagnostics import Failure
 from ..events import CloseEvent, Event, EventTarget, MessageEvent
 from ..url import parse_url
+from ..exceptions import QueueFull
 from ..websocket import SocketTarget, check_close_args
 
-__all__ = ["MessageErrorEvent", "OverflowEvent", "OverflowPolicy", "QueueFull", "SocketLike"]
+__all__ = ["MessageErrorEvent", "OverflowEvent", "OverflowPolicy", "SocketLike"]
 
 logger = logging.getLogger("wsnb.patterns")
 """Where patterns report exceptions raised in their timers (``wsnb.patterns``)."""
@@ -259,24 +260,6 @@ class Timers:
         self._handles.clear()
         for task in self._tasks:
             task.cancel()
-
-
-class QueueFull(Exception):
-    """Raised when a message is added to a full queue whose policy is ``"raise"``.
-
-    Attributes:
-        size: The queue's bound.
-    """
-
-    def __init__(self, size: int) -> None:
-        super().__init__(size)
-        self.size = size
-
-    def __str__(self) -> str:
-        return (
-            f"the send queue is full ({self.size} messages); wait for the connection to open, "
-            "raise max_queue, or choose overflow='drop-oldest' or 'drop-newest'"
-        )
 
 
 class OverflowEvent(Event):

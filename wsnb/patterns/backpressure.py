@@ -48,8 +48,7 @@ from typing import Any
 from .. import loop as _loop
 from .._text import encode_usv
 from ..codes import ReadyState
-from ..events import SocketClosed
-from ..exceptions import InvalidStateError
+from ..exceptions import InvalidStateError, SocketClosed
 from ..websocket import binary_size
 from ._support import Factory, Wrapper, call_in_loop, check_number
 

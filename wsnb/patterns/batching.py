@@ -56,12 +56,11 @@ from typing import Any
 
 from .. import loop as _loop
 from ..codes import ReadyState
-from ..events import Event, EventHandler, MessageEvent, SocketClosed
-from ..exceptions import InvalidStateError
+from ..events import Event, EventHandler, MessageEvent
+from ..exceptions import InvalidStateError, QueueFull, SocketClosed
 from ._support import (
     Factory,
     OverflowEvent,
-    QueueFull,
     Wrapper,
     call_in_loop,
     check_number,

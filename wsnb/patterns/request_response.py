@@ -45,8 +45,8 @@ from typing import Any
 
 from .. import loop as _loop
 from ..codes import ReadyState
-from ..events import Event, MessageEvent, SocketClosed
-from ..exceptions import InvalidStateError
+from ..events import Event, MessageEvent
+from ..exceptions import InvalidStateError, SocketClosed
 from ._support import Factory, Wrapper, check_number
 
 __all__ = ["RequestResponse"]

@@ -79,8 +79,8 @@ from typing import Any
 
 from ..blob import Blob
 from ..codes import ReadyState
-from ..events import Event, EventHandler, MessageEvent, SocketClosed
-from ..exceptions import InvalidStateError
+from ..events import Event, EventHandler, MessageEvent
+from ..exceptions import InvalidStateError, SocketClosed
 from ..websocket import binary_payload
 from ._support import (
     Factory,

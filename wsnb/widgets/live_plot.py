@@ -677,7 +677,7 @@ class LivePlot:
         last_event = getattr(self._source, "last_event", None)
         closed = last_event(self._final_type) if self._final_type and last_event is not None else None
         if closed is not None:
-            from ..events import SocketClosed
+            from ..exceptions import SocketClosed
 
             raise SocketClosed(_what(series, count), closed)
         waiter: asyncio.Future[int] = asyncio.get_running_loop().create_future()
@@ -702,7 +702,7 @@ class LivePlot:
                 waiter.set_result(reached)
 
     def _on_final(self, event: Any) -> None:
-        from ..events import SocketClosed
+        from ..exceptions import SocketClosed
 
         for series, count, waiter in tuple(self._count_waiters):
             if not waiter.done():

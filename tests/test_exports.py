@@ -26,3 +26,15 @@ class ExportsTests(unittest.TestCase):
         code = "import sys, wsnb; print('ipywidgets' in sys.modules, 'matplotlib' in sys.modules, 'nest_asyncio2' in sys.modules)"
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
         self.assertEqual(out.split(), ["False", "False", "False"])
+
+    def test_widgets_do_not_import_numpy_or_matplotlib(self) -> None:
+        """Importing wsnb.widgets (for a panel) imports neither NumPy nor matplotlib; making a plot does."""
+        import subprocess
+        import sys
+
+        code = (
+            "import sys, wsnb.widgets; print('numpy' in sys.modules, 'matplotlib' in sys.modules); "
+            "wsnb.widgets.LivePlot(None, lambda data: float(data), renderer='inline'); print('numpy' in sys.modules, 'matplotlib' in sys.modules)"
+        )
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+        self.assertEqual(out.split(), ["False", "False", "True", "True"])

@@ -54,15 +54,17 @@ import warnings
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from numbers import Real
+import sys
 from typing import TYPE_CHECKING, Any
-
-import numpy as np
-import numpy.typing as npt
 
 from .. import loop as _loop
 from ..events import EventTarget, performance_now
 
 if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    import numpy as np
+    import numpy.typing as npt
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
@@ -78,7 +80,11 @@ __all__ = [
 
 logger = logging.getLogger("wsnb.widgets")
 
-Array = npt.NDArray[np.float64]
+if TYPE_CHECKING:
+    Array: TypeAlias = npt.NDArray[np.float64]
+
+# numpy, like matplotlib, is imported when the first plot is made: importing
+# wsnb.widgets for a panel costs neither. (Only the annotations name it.)
 
 DEFAULT_FPS = 20.0
 """Frames a second a live plot draws at most."""
@@ -184,6 +190,8 @@ class SeriesBuffer:
     def __init__(self, name: str, capacity: int) -> None:
         if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
             raise ValueError(f"a series keeps at least 1 sample, not {capacity!r}")
+        import numpy as np
+
         self.name = name
         self.capacity = capacity
         self.x = np.zeros(capacity)
@@ -205,6 +213,8 @@ class SeriesBuffer:
 
     def arrays(self) -> tuple[Array, Array]:
         """Return copies of the kept x and y, oldest first."""
+        import numpy as np
+
         if self.total < self.capacity:
             return self.x[: self.head].copy(), self.y[: self.head].copy()
         h = self.head
@@ -480,7 +490,7 @@ class LivePlot:
             self.samples += 1
         elif cls is dict or isinstance(values, Mapping):
             self._store_mapping(values, x)
-        elif isinstance(values, (list, tuple, np.ndarray)):
+        elif isinstance(values, (list, tuple)) or _is_ndarray(values):
             if len(values) and isinstance(values[0], Mapping):
                 for item in values:
                     self._store_mapping(item, x)
@@ -750,6 +760,8 @@ class LivePlot:
 
     def _visible(self) -> list[tuple[str, Array, Array]]:
         """Each series' samples to draw now: the window, cut to the timespan."""
+        import numpy as np
+
         shown = [(name, *buffer.arrays()) for name, buffer in self._buffers.items()]
         if self.timespan is not None:
             newest = max((float(np.nanmax(x)) for _, x, _ in shown if len(x)), default=None)
@@ -759,6 +771,8 @@ class LivePlot:
         return shown
 
     def _limits(self, shown: list[tuple[str, Array, Array]]) -> tuple[tuple[float, float], tuple[float, float]] | None:
+        import numpy as np
+
         xs = [x for _, x, _ in shown if len(x)]
         ys = [y[np.isfinite(y)] for _, _, y in shown if len(y)]
         ys = [y for y in ys if len(y)]
@@ -847,6 +861,8 @@ class LivePlot:
         """
         if name is None:
             if not self._buffers:
+                import numpy as np
+
                 return np.empty(0), np.empty(0)
             name = next(iter(self._buffers))
         try:
@@ -1016,6 +1032,12 @@ def _pad(low: float, high: float, margin: float = 0.05) -> tuple[float, float]:
     return low - span * margin, high + span * margin
 
 
+def _is_ndarray(value: object) -> bool:
+    """Whether ``value`` is a NumPy array, without importing NumPy (if it is not imported, it is not one)."""
+    np = sys.modules.get("numpy")
+    return np is not None and isinstance(value, np.ndarray)
+
+
 def _decimate(x: Array, y: Array, limit: int) -> tuple[Array, Array]:
     """Keep the min and max of each bucket when there are more than ``limit`` points.
 
@@ -1023,6 +1045,8 @@ def _decimate(x: Array, y: Array, limit: int) -> tuple[Array, Array]:
     bucket's extremes (in their order) keeps spikes that plain striding
     would drop.
     """
+    import numpy as np
+
     n = len(x)
     if n <= limit:
         return x, y

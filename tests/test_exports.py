@@ -5,13 +5,13 @@ from __future__ import annotations
 import unittest
 
 import wsnb
-from wsnb import blob, codes, diagnostics, events, exceptions, websocket
+from wsnb import blob, codes, diagnostics, events, exceptions, target, websocket
 
 
 class ExportsTests(unittest.TestCase):
     def test_all_is_union_of_modules(self) -> None:
         """wsnb.__all__ is exactly the union of the submodules' __all__, without duplicates."""
-        modules = [websocket, events, exceptions, codes, blob, diagnostics]
+        modules = [websocket, events, target, exceptions, codes, blob, diagnostics]
         union = [name for module in modules for name in module.__all__]
         self.assertEqual(len(union), len(set(union)))
         self.assertEqual(sorted(wsnb.__all__), sorted(union))

@@ -20,12 +20,15 @@ from .events import *
 from .events import __all__ as _events_all
 from .exceptions import *
 from .exceptions import __all__ as _exceptions_all
+from .target import *
+from .target import __all__ as _target_all
 from .websocket import *
 from .websocket import __all__ as _websocket_all
 
 __all__ = [
     *_websocket_all,
     *_events_all,
+    *_target_all,
     *_exceptions_all,
     *_codes_all,
     *_blob_all,

@@ -33,13 +33,8 @@ from ._text import encode_usv
 from .blob import Blob
 from .codes import ReadyState, can_send_from_script
 from .diagnostics import Failure, FrameRecord
-from .events import (
-    CloseEvent,
-    Event,
-    EventHandler,
-    EventTarget,
-    add_aliases,
-)
+from .events import CloseEvent, Event
+from .target import EventHandler, EventTarget, add_aliases
 from .exceptions import DOMSyntaxError, InvalidAccessError, InvalidStateError, SocketClosed
 from .url import parse_protocols, parse_url
 

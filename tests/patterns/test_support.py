@@ -179,7 +179,7 @@ class EventTests(unittest.TestCase):
 
     def test_fire_marks_trusted(self):
         """fire() dispatches now, as an event wsnb made (isTrusted)."""
-        target = wsnb.events.EventTarget()
+        target = wsnb.target.EventTarget()
         seen = []
         target.addEventListener("x", seen.append)
         fire(target, Event("x"))

@@ -32,7 +32,8 @@ from typing import Any, ClassVar, Literal, Protocol, TypeVar
 from .. import loop as _loop
 from ..codes import ReadyState
 from ..diagnostics import Failure
-from ..events import CloseEvent, Event, EventTarget, MessageEvent
+from ..events import CloseEvent, Event, MessageEvent
+from ..target import EventTarget
 from ..url import parse_url
 from ..exceptions import QueueFull
 from ..websocket import SocketTarget, check_close_args

@@ -51,7 +51,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..events import Event, EventHandler, MessageEvent
+from ..events import Event, MessageEvent
+from ..target import EventHandler
 from ..websocket import binary_size
 from ._support import Factory, Wrapper, call_in_loop, check_number, fire
 

@@ -56,7 +56,8 @@ from typing import Any
 
 from .. import loop as _loop
 from ..codes import ReadyState
-from ..events import Event, EventHandler, MessageEvent
+from ..events import Event, MessageEvent
+from ..target import EventHandler
 from ..exceptions import InvalidStateError, QueueFull, SocketClosed
 from ._support import (
     Factory,

@@ -60,7 +60,8 @@ from typing import Any
 
 from .._text import encode_usv
 from ..blob import Blob
-from ..events import Event, EventHandler, MessageEvent
+from ..events import Event, MessageEvent
+from ..target import EventHandler
 from ..exceptions import InvalidStateError
 from ..websocket import binary_payload
 from ._support import Factory, MessageErrorEvent, Wrapper, call_in_loop, fire

@@ -56,7 +56,8 @@ from typing import Any
 
 from .. import loop as _loop
 from ..codes import ReadyState
-from ..events import CloseEvent, Event, EventHandler
+from ..events import CloseEvent, Event
+from ..target import EventHandler
 from ..exceptions import InvalidStateError
 from ..websocket import SocketTarget, check_close_args
 from ._support import (

@@ -79,7 +79,8 @@ from typing import Any
 
 from ..blob import Blob
 from ..codes import ReadyState
-from ..events import Event, EventHandler, MessageEvent
+from ..events import Event, MessageEvent
+from ..target import EventHandler
 from ..exceptions import InvalidStateError, SocketClosed
 from ..websocket import binary_payload
 from ._support import (

@@ -54,7 +54,8 @@ import types
 import typing
 from typing import Any, Literal, Union
 
-from ..events import Event, EventHandler, MessageEvent
+from ..events import Event, MessageEvent
+from ..target import EventHandler
 from ._support import Factory, MessageErrorEvent, Wrapper, call_in_loop, fire
 
 __all__ = ["MessageValidationError", "Schema", "Typed"]

@@ -58,7 +58,8 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from .. import loop as _loop
-from ..events import EventTarget, performance_now
+from ..events import performance_now
+from ..target import EventTarget
 
 if TYPE_CHECKING:
     from typing import TypeAlias

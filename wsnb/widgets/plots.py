@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from .. import loop as _loop
 from ..codes import ReadyState
-from ..events import EventTarget
+from ..target import EventTarget
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

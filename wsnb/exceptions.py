@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from .events import CloseEvent
 
 __all__ = [
+    "ArgumentTypeError",
     "DOMException",
     "DOMSyntaxError",
     "InvalidAccessError",
@@ -126,3 +127,13 @@ class QueueFull(Exception):
             f"the send queue is full ({self.size} messages); wait for the connection to open, "
             "raise max_queue, or choose overflow='drop-oldest' or 'drop-newest'"
         )
+
+
+class ArgumentTypeError(TypeError, ValueError):
+    """A constructor's argument has the wrong type (``size="3"``, ``window=True``): a wsnb extra.
+
+    A ``TypeError``, as Python code expects for a wrong type, and also a
+    ``ValueError``, which is what wsnb's servers, patterns and widgets
+    raised for every bad argument before their checks were unified; code
+    that catches either keeps working.
+    """

@@ -23,13 +23,12 @@ from wsnb.patterns._support import (
     Timers,
     Wrapper,
     call_in_loop,
-    check_close_args,
-    check_number,
     copy_event,
     fire,
     resolve_factory,
 )
 from wsnb.servers import serve
+from wsnb.websocket import check_close_args
 
 from .patterns_support import TIMEOUT, bounded, closed, with_timeouts
 
@@ -98,19 +97,6 @@ class CheckTests(unittest.TestCase):
             check_close_args(True, None)  # type: ignore[arg-type]
         with self.assertRaises(TypeError):
             check_close_args(1000, b"bytes")  # type: ignore[arg-type]
-
-    def test_number(self):
-        """check_number names the parameter and what was wrong."""
-        check_number("x", 0)
-        check_number("x", None, allow_none=True)
-        with self.assertRaisesRegex(ValueError, "delay must be >= 0"):
-            check_number("delay", -1)
-        with self.assertRaisesRegex(TypeError, "delay must be a number"):
-            check_number("delay", "1")
-        with self.assertRaises(TypeError):
-            check_number("delay", True)
-        with self.assertRaises(ValueError):
-            check_number("delay", float("nan"))
 
 
 class SendQueueTests(unittest.TestCase):

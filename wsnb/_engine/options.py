@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from ..checks import check_int, check_number
+
 __all__ = ["EngineOptions"]
 
 
@@ -69,12 +71,12 @@ class EngineOptions:
         _check_optional_str("origin", self.origin)
         if self.ssl is not None and not isinstance(self.ssl, ssl.SSLContext):
             raise TypeError(f"ssl must be an ssl.SSLContext or None, not {self.ssl.__class__.__name__}")
-        _check_count("max_size", self.max_size, allow_none=True)
-        _check_count("max_queue", self.max_queue, allow_none=False)
+        check_int("max_size", self.max_size, minimum=1, unit="bytes", allow_none=True)
+        check_int("max_queue", self.max_queue, minimum=1)
         if self.compression not in ("deflate", None):
             raise ValueError(f"compression must be 'deflate' or None, not {self.compression!r}")
         for name in ("open_timeout", "close_timeout", "ping_interval", "ping_timeout"):
-            _check_seconds(name, getattr(self, name))
+            check_number(name, getattr(self, name), above=0, unit="seconds", allow_none=True)
         _check_optional_str("user_agent", self.user_agent)
         if not isinstance(self.record_frames, bool):
             raise TypeError(f"record_frames must be True or False, not {self.record_frames!r}")
@@ -112,22 +114,3 @@ def _check_headers(headers: object) -> None:
 def _check_optional_str(name: str, value: object) -> None:
     if value is not None and not isinstance(value, str):
         raise TypeError(f"{name} must be a str or None, not {value.__class__.__name__}")
-
-
-def _check_count(name: str, value: object, *, allow_none: bool) -> None:
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, int):
-        expected = "an int or None" if allow_none else "an int"
-        raise TypeError(f"{name} must be {expected}, not {value.__class__.__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be at least 1, not {value}")
-
-
-def _check_seconds(name: str, value: object) -> None:
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{name} must be a number of seconds or None, not {value.__class__.__name__}")
-    if not value > 0:
-        raise ValueError(f"{name} must be a positive number of seconds, not {value!r}")

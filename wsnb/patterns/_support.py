@@ -29,6 +29,7 @@ import logging
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, ClassVar, Literal, Protocol, TypeVar
 
+from ..checks import check_int
 from .. import loop as _loop
 from ..codes import ReadyState
 from ..diagnostics import Failure
@@ -119,17 +120,6 @@ def resolve_factory(
     from ..websocket import WebSocket
 
     return lambda: WebSocket(url)
-
-
-def check_number(name: str, value: Any, *, minimum: float = 0.0, allow_none: bool = False) -> None:
-    """Raise a clear error unless ``value`` is a number >= ``minimum`` (or None if allowed)."""
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        kind = "a number or None" if allow_none else "a number"
-        raise TypeError(f"{name} must be {kind}, not {value.__class__.__name__}")
-    if not value >= minimum:
-        raise ValueError(f"{name} must be >= {minimum}, not {value!r}")
 
 
 def copy_event(event: Event) -> Event:
@@ -330,8 +320,7 @@ class SendQueue:
     """
 
     def __init__(self, maxlen: int | None, policy: str) -> None:
-        if maxlen is not None and (isinstance(maxlen, bool) or not isinstance(maxlen, int) or maxlen < 1):
-            raise ValueError(f"the queue bound must be a positive int or None, not {maxlen!r}")
+        check_int("max_queue", maxlen, minimum=1, allow_none=True)
         if policy not in _POLICIES:
             raise ValueError(f"overflow must be one of {', '.join(map(repr, _POLICIES))}, not {policy!r}")
         self.maxlen = maxlen

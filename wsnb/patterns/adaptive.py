@@ -51,10 +51,11 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..checks import check_int, check_number
 from ..events import Event, MessageEvent
 from ..target import EventHandler
 from ..websocket import binary_size
-from ._support import Factory, Wrapper, call_in_loop, check_number, fire
+from ._support import Factory, Wrapper, call_in_loop, fire
 
 __all__ = ["DEFAULT_LEVELS", "Adaptive", "QualityEvent", "message_size", "quality_request"]
 
@@ -162,14 +163,13 @@ class Adaptive(Wrapper):
         names = [name for name, _ in levels]
         if initial is not None and initial not in names:
             raise ValueError(f"initial must be one of {names}, not {initial!r}")
-        check_number("window", window)
+        check_number("window", window, minimum=0)
         if window <= 0:
             raise ValueError("window must be > 0 seconds")
-        check_number("margin", margin)
+        check_number("margin", margin, minimum=0)
         if not 0 < margin <= 1:
             raise ValueError("margin must be in (0, 1]")
-        if isinstance(up_after, bool) or not isinstance(up_after, int) or up_after < 1:
-            raise ValueError(f"up_after must be an int >= 1, not {up_after!r}")
+        check_int("up_after", up_after, minimum=1)
         self.levels = levels
         self.window = float(window)
         self.margin = float(margin)

@@ -45,12 +45,13 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from ..checks import check_number
 from .. import loop as _loop
 from .._text import encode_usv
 from ..codes import ReadyState
 from ..exceptions import InvalidStateError, SocketClosed
 from ..websocket import binary_size
-from ._support import Factory, Wrapper, call_in_loop, check_number
+from ._support import Factory, Wrapper, call_in_loop
 
 __all__ = ["Backpressure"]
 
@@ -92,12 +93,12 @@ class Backpressure(Wrapper):
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:
         super().__init__(url, factory)
-        check_number("high_water", high_water)
+        check_number("high_water", high_water, minimum=0)
         low_water = high_water // 2 if low_water is None else low_water
-        check_number("low_water", low_water)
+        check_number("low_water", low_water, minimum=0)
         if low_water > high_water:
             raise ValueError(f"low_water ({low_water}) must not exceed high_water ({high_water})")
-        check_number("poll_interval", poll_interval)
+        check_number("poll_interval", poll_interval, minimum=0)
         self.high_water = high_water
         self.low_water = low_water
         self.poll_interval = float(poll_interval)

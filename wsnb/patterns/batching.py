@@ -54,6 +54,7 @@ import collections
 import json
 from typing import Any
 
+from ..checks import check_int, check_number
 from .. import loop as _loop
 from ..codes import ReadyState
 from ..events import Event, MessageEvent
@@ -64,7 +65,6 @@ from ._support import (
     OverflowEvent,
     Wrapper,
     call_in_loop,
-    check_number,
     fire,
 )
 
@@ -135,13 +135,11 @@ class Batching(Wrapper):
         unbatch: bool = True,
     ) -> None:
         super().__init__(url, factory)
-        check_number("interval", interval)
-        for name, value in (("max_messages", max_messages), ("max_bytes", max_bytes)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be an int >= 1, not {value!r}")
-        check_number("max_buffered", max_buffered)
-        if max_pending is not None and (isinstance(max_pending, bool) or not isinstance(max_pending, int) or max_pending < 1):
-            raise ValueError(f"max_pending must be an int >= 1 or None, not {max_pending!r}")
+        check_number("interval", interval, minimum=0)
+        check_int("max_messages", max_messages, minimum=1)
+        check_int("max_bytes", max_bytes, minimum=1)
+        check_number("max_buffered", max_buffered, minimum=0)
+        check_int("max_pending", max_pending, minimum=1, allow_none=True)
         if overflow not in ("raise", "drop-oldest", "drop-newest"):
             raise ValueError(f"overflow must be 'raise', 'drop-oldest' or 'drop-newest', not {overflow!r}")
         self.interval = float(interval)

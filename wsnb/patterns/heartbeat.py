@@ -54,13 +54,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from ..checks import check_number
 from ..events import Event, MessageEvent
 from ..websocket import check_close_args
 from ._support import (
     Factory,
     Wrapper,
     call_in_loop,
-    check_number,
     logger,
 )
 
@@ -109,8 +109,8 @@ class Heartbeat(Wrapper):
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(url, factory)
-        check_number("interval", interval)
-        check_number("timeout", timeout)
+        check_number("interval", interval, minimum=0)
+        check_number("timeout", timeout, minimum=0)
         check_close_args(timeout_code, timeout_reason)
         if timeout_code is None:
             raise TypeError("timeout_code must be a close code, not None")
@@ -138,7 +138,7 @@ class Heartbeat(Wrapper):
 
     @interval.setter
     def interval(self, value: float) -> None:
-        check_number("interval", value)
+        check_number("interval", value, minimum=0)
         call_in_loop(self._loop, self._set_interval, float(value))
 
     def _set_interval(self, value: float) -> None:

@@ -54,6 +54,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from ..checks import check_number
 from .. import loop as _loop
 from ..codes import ReadyState
 from ..events import CloseEvent, Event
@@ -65,7 +66,6 @@ from ._support import (
     SocketLike,
     Timers,
     call_in_loop,
-    check_number,
     copy_event,
     fire,
     resolve_factory,
@@ -112,9 +112,9 @@ class Idle(SocketTarget):
         super().__init__()
         if mode not in ("slow", "close"):
             raise ValueError(f"mode must be 'slow' or 'close', not {mode!r}")
-        check_number("idle_after", idle_after, allow_none=True)
-        check_number("active_interval", active_interval)
-        check_number("idle_interval", idle_interval)
+        check_number("idle_after", idle_after, allow_none=True, minimum=0)
+        check_number("active_interval", active_interval, minimum=0)
+        check_number("idle_interval", idle_interval, minimum=0)
 
         def heartbeat(url: str) -> SocketLike:
             return Heartbeat(url, interval=active_interval)

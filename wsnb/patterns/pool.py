@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..checks import check_int
 from .. import loop as _loop
 from ..codes import ReadyState
 from ..events import CloseEvent, Event, MessageEvent
@@ -68,8 +69,7 @@ class Pool(SocketTarget):
 
     def __init__(self, url: str | None = None, *, factory: Factory | None = None, size: int = 3) -> None:
         super().__init__()
-        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-            raise ValueError(f"size must be an int >= 1, not {size!r}")
+        check_int("size", size, minimum=1)
         self._factory = resolve_factory(url, factory)
         self._loop = _loop.socket_loop()
         self._timers = Timers(self._loop, self)

@@ -37,9 +37,10 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from ..checks import check_int, check_number
 from ..codes import ReadyState
 from ..exceptions import InvalidStateError
-from ._support import Factory, Wrapper, call_in_loop, check_number
+from ._support import Factory, Wrapper, call_in_loop
 
 __all__ = ["RateLimited"]
 
@@ -73,9 +74,8 @@ class RateLimited(Wrapper):
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:
         super().__init__(url, factory)
-        if isinstance(max_messages, bool) or not isinstance(max_messages, int) or max_messages < 1:
-            raise ValueError(f"max_messages must be an int >= 1, not {max_messages!r}")
-        check_number("per", per)
+        check_int("max_messages", max_messages, minimum=1)
+        check_number("per", per, minimum=0)
         if per <= 0:
             raise ValueError(f"per must be > 0 seconds, not {per!r}")
         self.max_messages = max_messages

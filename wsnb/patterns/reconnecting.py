@@ -49,6 +49,7 @@ import random as _random
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from ..checks import check_int, check_number
 from .. import loop as _loop
 from ..codes import ReadyState
 from ..diagnostics import Failure
@@ -61,7 +62,6 @@ from ._support import (
     SocketLike,
     Timers,
     call_in_loop,
-    check_number,
     copy_event,
     fire,
     logger,
@@ -121,10 +121,10 @@ def backoff(
         jitter: The fraction of each delay that is random, from 0 to 1.
         rng: The random source (seed it for a repeatable schedule).
     """
-    check_number("initial_delay", initial_delay)
-    check_number("max_delay", max_delay)
+    check_number("initial_delay", initial_delay, minimum=0)
+    check_number("max_delay", max_delay, minimum=0)
     check_number("factor", factor, minimum=1.0)
-    check_number("jitter", jitter)
+    check_number("jitter", jitter, minimum=0)
     if jitter > 1:
         raise ValueError(f"jitter must be from 0 to 1, not {jitter!r}")
     rng = rng if rng is not None else _random.Random()
@@ -152,8 +152,7 @@ def delay_schedule(
     ``rng=random.Random(seed)``, the pattern waits exactly these delays.
     ``seed=None`` draws a fresh random schedule each call.
     """
-    if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 0:
-        raise ValueError(f"attempts must be an int >= 0, not {attempts!r}")
+    check_int("attempts", attempts, minimum=0)
     delays = backoff(
         initial_delay=initial_delay,
         max_delay=max_delay,
@@ -279,10 +278,7 @@ class Reconnecting(SocketTarget):
     ) -> None:
         super().__init__()
         self._factory = resolve_factory(url, factory)
-        if max_attempts is not None and (
-            isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or max_attempts < 0
-        ):
-            raise ValueError(f"max_attempts must be an int >= 0 or None, not {max_attempts!r}")
+        check_int("max_attempts", max_attempts, minimum=0, allow_none=True)
         if not callable(should_reconnect):
             raise TypeError("should_reconnect must be callable")
         if delays is None:

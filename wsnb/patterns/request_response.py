@@ -43,11 +43,12 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from ..checks import check_number
 from .. import loop as _loop
 from ..codes import ReadyState
 from ..events import Event, MessageEvent
 from ..exceptions import InvalidStateError, SocketClosed
-from ._support import Factory, Wrapper, check_number
+from ._support import Factory, Wrapper
 
 __all__ = ["RequestResponse"]
 
@@ -76,7 +77,7 @@ class RequestResponse(Wrapper):
         id_field: str = "id",
     ) -> None:
         super().__init__(url, factory)
-        check_number("timeout", timeout)
+        check_number("timeout", timeout, minimum=0)
         if not isinstance(id_field, str) or not id_field:
             raise TypeError("id_field must be a non-empty str")
         self.timeout = float(timeout)

@@ -78,6 +78,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..blob import Blob
+from ..checks import check_int
 from ..codes import ReadyState
 from ..events import Event, MessageEvent
 from ..target import EventHandler
@@ -170,8 +171,7 @@ class Robust(Wrapper):
     ) -> None:
         super().__init__(url, factory, default=_reconnecting)
         self._queue = SendQueue(max_queue, overflow)
-        if isinstance(window, bool) or not isinstance(window, int) or window < 1:
-            raise ValueError(f"window must be a positive int, not {window!r}")
+        check_int("window", window, minimum=1)
         if session is not None and not isinstance(session, str):
             raise TypeError(f"session must be a str, not {session.__class__.__name__}")
         self.json = bool(json)

@@ -47,6 +47,7 @@ from typing import Any
 from websockets.asyncio.server import ServerConnection
 
 from ..patterns.chunking import ChunkError, Reassembler, parse_chunk, split_message
+from ..checks import check_int
 from ._base import Lab
 
 __all__ = ["BigLab", "big_payload"]
@@ -82,8 +83,7 @@ class BigLab(Lab):
     def __init__(self, *, max_size: int = 64 * 1024, max_send: int = 16 * 2**20, max_message: int = 16 * 2**20) -> None:
         super().__init__()
         for option, value in (("max_size", max_size), ("max_send", max_send), ("max_message", max_message)):
-            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 256 * 2**20:
-                raise ValueError(f"{option} must be an int from 1 to 256 MiB, not {value!r}")
+            check_int(option, value, minimum=1, maximum=256 * 2**20, unit="bytes")
         # An instance attribute shadows the class default that LabServer reads.
         self.max_size = max_size  # type: ignore[misc]
         self.max_send = max_send

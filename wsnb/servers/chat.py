@@ -58,6 +58,7 @@ from typing import Any
 
 from websockets.asyncio.server import ServerConnection, broadcast
 
+from ..checks import check_int
 from ._base import Lab
 
 __all__ = ["ChatLab"]
@@ -130,8 +131,7 @@ class ChatLab(Lab):
     def __init__(self, *, history: int = 20, max_text: int = 4096) -> None:
         super().__init__()
         for option, value in (("history", history), ("max_text", max_text)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"{option} must be an int >= 0, not {value!r}")
+            check_int(option, value, minimum=0)
         self.history = history
         self.max_text = max_text
         self.messages = 0

@@ -48,6 +48,7 @@ from typing import Any
 
 from websockets.asyncio.server import ServerConnection
 
+from ..checks import check_int
 from ._base import Lab
 
 __all__ = ["FlakyLab", "FlakySession"]
@@ -75,11 +76,6 @@ class FlakySession:
     delivered: list[Any] = field(default_factory=list)
     duplicates: int = 0
     gaps: int = 0
-
-
-def _check_count(name: str, value: Any) -> None:
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-        raise ValueError(f"{name} must be None or an int >= 1, not {value!r}")
 
 
 class FlakyLab(Lab):
@@ -115,8 +111,8 @@ class FlakyLab(Lab):
         ack: bool = False,
     ) -> None:
         super().__init__()
-        _check_count("drop_after", drop_after)
-        _check_count("max_drops", max_drops)
+        check_int("drop_after", drop_after, minimum=1, allow_none=True)
+        check_int("max_drops", max_drops, minimum=1, allow_none=True)
         if not isinstance(ack, bool):
             raise ValueError(f"ack must be true or false, not {ack!r}")
         self.drop_after = drop_after

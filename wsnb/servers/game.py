@@ -49,6 +49,7 @@ from typing import Any
 
 from websockets.asyncio.server import ServerConnection, broadcast
 
+from ..checks import check_number
 from ._base import Lab
 
 __all__ = ["GameLab"]
@@ -81,12 +82,8 @@ class GameLab(Lab):
     def __init__(self, *, width: float = 100.0, height: float = 100.0, state_interval: float | None = None) -> None:
         super().__init__()
         for option, value in (("width", width), ("height", height)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1e9:
-                raise ValueError(f"{option} must be a positive number, not {value!r}")
-        if state_interval is not None and (
-            isinstance(state_interval, bool) or not isinstance(state_interval, (int, float)) or not 0.001 <= state_interval <= 3600
-        ):
-            raise ValueError(f"state_interval must be None or 0.001-3600 seconds, not {state_interval!r}")
+            check_number(option, value, above=0, maximum=1e9)
+        check_number("state_interval", state_interval, minimum=0.001, maximum=3600, unit="seconds", allow_none=True)
         self.width = width
         self.height = height
         self.state_interval = state_interval

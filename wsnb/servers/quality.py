@@ -42,6 +42,7 @@ from typing import Any
 
 from websockets.asyncio.server import ServerConnection
 
+from ..checks import check_int, check_number
 from ._base import Lab, stream_and_answer
 
 __all__ = ["QUALITY_FRAME", "QUALITY_LEVELS", "QualityLab"]
@@ -83,10 +84,8 @@ class QualityLab(Lab):
         bandwidth: int | None = None,
     ) -> None:
         super().__init__()
-        if isinstance(base_rate, bool) or not isinstance(base_rate, int) or not 100 <= base_rate <= 10_000_000:
-            raise ValueError(f"base_rate must be an int from 100 to 10,000,000 bytes/s, not {base_rate!r}")
-        if isinstance(tick, bool) or not isinstance(tick, (int, float)) or not 0.001 <= tick <= 10:
-            raise ValueError(f"tick must be a number of seconds from 0.001 to 10, not {tick!r}")
+        check_int("base_rate", base_rate, minimum=100, maximum=10_000_000, unit="bytes per second")
+        check_number("tick", tick, minimum=0.001, maximum=10, unit="seconds")
         if quality not in QUALITY_LEVELS:
             raise ValueError(f"quality must be one of {', '.join(QUALITY_LEVELS)}, not {quality!r}")
         _check_bandwidth(bandwidth)

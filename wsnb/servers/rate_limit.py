@@ -23,6 +23,7 @@ import time
 
 from websockets.asyncio.server import ServerConnection
 
+from ..checks import check_int, check_number
 from ._base import Lab
 
 __all__ = ["RateLimitLab"]
@@ -48,10 +49,8 @@ class RateLimitLab(Lab):
 
     def __init__(self, *, max_messages: int = 10, per: float = 1.0, code: int = 1008) -> None:
         super().__init__()
-        if isinstance(max_messages, bool) or not isinstance(max_messages, int) or max_messages < 1:
-            raise ValueError(f"max_messages must be an int >= 1, not {max_messages!r}")
-        if isinstance(per, bool) or not isinstance(per, (int, float)) or not 0 < per <= 3600:
-            raise ValueError(f"per must be a number of seconds in (0, 3600], not {per!r}")
+        check_int("max_messages", max_messages, minimum=1)
+        check_number("per", per, above=0, maximum=3600, unit="seconds")
         if isinstance(code, bool) or not isinstance(code, int) or not (code == 1008 or 3000 <= code <= 4999):
             raise ValueError(f"code must be 1008 or 3000-4999, not {code!r}")
         self.max_messages = max_messages

@@ -53,6 +53,7 @@ from typing import Any
 
 from websockets.asyncio.server import ServerConnection
 
+from ..checks import check_int
 from ._base import Lab, query_params
 
 __all__ = ["REQUEST_STORE", "RequestLab"]
@@ -81,11 +82,7 @@ class RequestError(ValueError):
 
 
 def _check_positive(name: str, value: Any, *, allow_none: bool = False, maximum: int = MAX_BATCH) -> None:
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
-        nothing = "None or " if allow_none else ""
-        raise ValueError(f"{name} must be {nothing}an int from 1 to {maximum}, not {value!r}")
+    check_int(name, value, minimum=1, maximum=maximum, allow_none=allow_none)
 
 
 def _reject_constant(name: str) -> Any:

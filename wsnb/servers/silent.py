@@ -30,6 +30,7 @@ import json
 
 from websockets.asyncio.server import ServerConnection
 
+from ..checks import check_int
 from ._base import Lab
 
 __all__ = ["SilentLab"]
@@ -65,8 +66,7 @@ class SilentLab(Lab):
 
     def __init__(self, *, answer: int | None = None, deaf: bool = False) -> None:
         super().__init__()
-        if answer is not None and (isinstance(answer, bool) or not isinstance(answer, int) or answer < 0):
-            raise ValueError(f"answer must be None or an int >= 0, not {answer!r}")
+        check_int("answer", answer, minimum=0, allow_none=True)
         if not isinstance(deaf, bool):
             raise ValueError(f"deaf must be true or false, not {deaf!r}")
         self.answer = answer

@@ -68,6 +68,7 @@ from typing import Any
 from websockets.asyncio.server import ServerConnection
 from websockets.protocol import State
 
+from ..checks import check_int, check_number
 from ._base import Lab, stream_and_answer
 
 __all__ = ["TICKER_UPDATE", "TickerLab", "price_walk"]
@@ -146,15 +147,12 @@ class TickerLab(Lab):
         volatility: float = 0.002,
     ) -> None:
         super().__init__()
-        if isinstance(seed, bool) or not isinstance(seed, int):
-            raise ValueError(f"seed must be an int, not {seed!r}")
+        check_int("seed", seed)
         _check_rate(rate)
-        if isinstance(tick, bool) or not isinstance(tick, (int, float)) or not 0.001 <= tick <= 10:
-            raise ValueError(f"tick must be a number of seconds from 0.001 to 10, not {tick!r}")
+        check_number("tick", tick, minimum=0.001, maximum=10, unit="seconds")
         if format not in ("json", "binary"):
             raise ValueError(f"format must be 'json' or 'binary', not {format!r}")
-        if isinstance(volatility, bool) or not isinstance(volatility, (int, float)) or not 0 <= volatility <= 1:
-            raise ValueError(f"volatility must be a number from 0 to 1, not {volatility!r}")
+        check_number("volatility", volatility, minimum=0, maximum=1)
         self.seed = seed
         self.rate = float(rate)
         self.tick = float(tick)

@@ -57,6 +57,7 @@ from numbers import Real
 import sys
 from typing import TYPE_CHECKING, Any
 
+from ..checks import check_int
 from .. import loop as _loop
 from ..events import performance_now
 from ..target import EventTarget
@@ -335,16 +336,14 @@ class LivePlot:
             raise ValueError(f"timespan must be a positive number, not {timespan!r}")
         if window is None:
             window = _DEFAULT_TIMESPAN_WINDOW if timespan is not None else _DEFAULT_WINDOW
-        if isinstance(window, bool) or not isinstance(window, int) or window < 1:
-            raise ValueError(f"window must be an int >= 1 (samples per series), not {window!r}")
+        check_int("window", window, minimum=1, unit="samples per series")
         if isinstance(fps, bool) or not isinstance(fps, Real) or not 0 < fps <= 240:
             raise ValueError(f"fps must be a number above 0 and at most 240, not {fps!r}")
         if renderer not in RENDERERS:
             raise ValueError(f"unknown renderer {renderer!r}; use one of {', '.join(map(repr, RENDERERS))}")
         if ylim is not None and len(ylim) != 2:
             raise ValueError(f"ylim must be (low, high), not {ylim!r}")
-        if isinstance(max_series, bool) or not isinstance(max_series, int) or max_series < 1:
-            raise ValueError(f"max_series must be an int >= 1, not {max_series!r}")
+        check_int("max_series", max_series, minimum=1)
 
         self._values: Callable[[Any], Any] = values
         self._x_mode: str = x if x in (_ARRIVAL, _INDEX) else _FIELD

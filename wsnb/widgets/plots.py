@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ..checks import check_int
 from .. import loop as _loop
 from ..codes import ReadyState
 from ..target import EventTarget
@@ -123,8 +124,7 @@ async def round_trips(
         TimeoutError: If an answer did not come within ``timeout``.
         ValueError: If ``count`` is not a positive int.
     """
-    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise ValueError(f"count must be an int >= 1, not {count!r}")
+    check_int("count", count, minimum=1)
     target_loop = ws.loop if isinstance(ws, EventTarget) else None
     return await _loop.run_on(target_loop, _round_trips(ws, count, message, is_reply, timeout))
 

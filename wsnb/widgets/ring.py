@@ -29,6 +29,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from ..checks import check_int
 from ._format import hex_preview, text_preview
 
 __all__ = ["FILTERS", "HEAD_BYTES", "HEAD_CHARS", "LogRing", "LogRow"]
@@ -310,10 +311,7 @@ class LogRing:
 
 
 def _check_max_rows(value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"max_rows must be an int, not {value.__class__.__name__}")
-    if value < 1:
-        raise ValueError(f"max_rows must be at least 1, not {value}")
+    check_int("max_rows", value, minimum=1)
     return value
 
 

@@ -20,6 +20,16 @@ Waiting:
   kernel that means re-entering the running loop, which asyncio forbids;
   nest-asyncio2 allows it. It is applied only when a blocking wait is called
   on a running loop, never on import, because it patches asyncio.
+- ``Waiters`` is how an object lets coroutines wait for a condition of its
+  own (``bufferedAmount`` down to a level, a queue drained): it wakes them
+  when the condition may hold, without anyone polling.
+
+The threading contract, for every wsnb object that runs on a loop: a method
+called from another thread is handed to the object's loop. One that returns
+nothing of the socket's state (``WebSocket.send()``, ``close()``) returns
+at once; one whose result depends on the loop's state (a pattern's
+``send()`` says "sent", "queued" or refuses) waits for the loop to run it.
+Waiting methods (``wait_for``, ``drain`` ...) can be awaited from any loop.
 """
 
 from __future__ import annotations
@@ -27,11 +37,12 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import threading
+from collections.abc import Callable
 from typing import Any, Coroutine, TypeVar
 
 from .exceptions import InvalidStateError
 
-__all__ = ["background_loop", "in_loop_thread", "run_blocking", "run_on", "running_loop", "socket_loop"]
+__all__ = ["Waiters", "background_loop", "in_loop_thread", "run_blocking", "run_on", "running_loop", "socket_loop"]
 
 T = TypeVar("T")
 
@@ -133,3 +144,67 @@ def _allow_nesting(loop: asyncio.AbstractEventLoop) -> None:
 
     nest_asyncio2.apply(loop)
     _nested.add(id(loop))
+
+
+class Waiters:
+    """Coroutines waiting, on one loop, for a condition of the object that owns them.
+
+    The owner calls :meth:`wake` whenever the condition may have become
+    true (or can never become true: it closed); each waiter then checks
+    again, so a wake too many costs a check, never a wrong answer.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._futures: list[asyncio.Future[None]] = []
+
+    def __bool__(self) -> bool:
+        """Whether anyone waits (so the owner can skip :meth:`wake` on a hot path)."""
+        return bool(self._futures)
+
+    async def until(
+        self,
+        condition: Callable[[], bool],
+        *,
+        timeout: float | None,
+        ended: Callable[[], BaseException | None],
+        describe: Callable[[], str],
+    ) -> None:
+        """Return once ``condition()`` holds, from any loop or thread.
+
+        Args:
+            condition: Checked on the owner's loop now and after each wake.
+            timeout: Seconds to wait at most; None waits as long as it takes.
+            ended: The exception to raise when the condition can no longer
+                become true (the owner closed), else None.
+            describe: What is still missing, for the TimeoutError's message.
+
+        Raises:
+            TimeoutError: If ``timeout`` passed first, saying ``describe()``.
+        """
+
+        async def wait() -> None:
+            while not condition():
+                error = ended()
+                if error is not None:
+                    raise error
+                future: asyncio.Future[None] = self._loop.create_future()
+                self._futures.append(future)
+                try:
+                    await future
+                finally:
+                    if future in self._futures:
+                        self._futures.remove(future)
+
+        try:
+            await run_on(self._loop, asyncio.wait_for(wait(), timeout))
+        except asyncio.TimeoutError:
+            raise TimeoutError(f"{describe()} after {timeout} s") from None
+
+    def wake(self) -> None:
+        """Let every waiter check its condition again. Call it on the owner's loop."""
+        futures, self._futures = self._futures, []
+        for future in futures:
+            if not future.done():
+                future.set_result(None)
+

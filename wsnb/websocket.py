@@ -280,12 +280,12 @@ class WebSocket(SocketTarget):
         self._outbox: collections.deque[tuple[Any, Any, Any]] = collections.deque()
         self._wakeup: asyncio.Future[None] | None = None
         self._close_requested = False
-        self._drain_waiters: list[asyncio.Future[None]] = []
         self._sent_pending = 0  # bytes written at once by send(), counted out of bufferedAmount soon
         self._open_task: asyncio.Task[EngineConnection] | None = None
         self._run_task: asyncio.Task[None] | None = None
         self._writer_task: asyncio.Task[None] | None = None
         self._loop = _loop.socket_loop()
+        self._drain_waiters = _loop.Waiters(self._loop)  # wait_for_buffered()
         _live.add(self)
         self._in_loop(self._start)
 
@@ -472,29 +472,17 @@ class WebSocket(SocketTarget):
             TimeoutError: If ``timeout`` seconds passed first.
             SocketClosed: If the socket closed with more still buffered.
         """
-        try:
-            return await _loop.run_on(self._loop, asyncio.wait_for(self._wait_buffered_here(at_most), timeout))
-        except asyncio.TimeoutError:
-            raise TimeoutError(
-                f"bufferedAmount is still {self._buffered} bytes (> {at_most}) after {timeout} s"
-            ) from None
+        def ended() -> SocketClosed | None:
+            final = self._seen.get("close")
+            return SocketClosed(f"bufferedAmount <= {at_most}", final) if isinstance(final, CloseEvent) else None
 
-    async def _wait_buffered_here(self, at_most: int) -> int:
-        while self._buffered > at_most:
-            if self._ready_state is CLOSED:
-                final = self._seen.get("close")
-                assert isinstance(final, CloseEvent)
-                raise SocketClosed(f"bufferedAmount <= {at_most}", final)
-            waiter = self._loop.create_future()
-            self._drain_waiters.append(waiter)
-            await waiter
+        await self._drain_waiters.until(
+            lambda: self._buffered <= at_most,
+            timeout=timeout,
+            ended=ended,
+            describe=lambda: f"bufferedAmount is still {self._buffered} bytes (> {at_most})",
+        )
         return self._buffered
-
-    def _wake_drain_waiters(self) -> None:
-        waiters, self._drain_waiters = self._drain_waiters, []
-        for waiter in waiters:
-            if not waiter.done():
-                waiter.set_result(None)
 
     # -- Running on the loop ----------------------------------------------------
 
@@ -611,7 +599,7 @@ class WebSocket(SocketTarget):
             self._fire(CloseEvent("close", code=1006, reason="", wasClean=False))
         else:
             self._fire(CloseEvent("close", code=code, reason=reason, wasClean=was_clean))
-        self._wake_drain_waiters()
+        self._drain_waiters.wake()
 
     def _fire(self, event: Event) -> None:
         event._trusted = True
@@ -644,7 +632,7 @@ class WebSocket(SocketTarget):
             with lock:
                 self._buffered -= size
             if self._drain_waiters:
-                self._wake_drain_waiters()
+                self._drain_waiters.wake()
 
     def _sent_soon(self, size: int) -> None:
         """Count ``size`` bytes out of bufferedAmount when the loop next runs (once for all sent meanwhile)."""
@@ -657,7 +645,7 @@ class WebSocket(SocketTarget):
             self._buffered -= self._sent_pending
         self._sent_pending = 0
         if self._drain_waiters:
-            self._wake_drain_waiters()
+            self._drain_waiters.wake()
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         """Show a live connection panel when a notebook displays the socket (a wsnb extra).

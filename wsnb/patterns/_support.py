@@ -36,7 +36,7 @@ from ..diagnostics import Failure
 from ..events import CloseEvent, Event, MessageEvent
 from ..target import EventTarget
 from ..url import parse_url
-from ..exceptions import QueueFull
+from ..exceptions import QueueFull, SocketClosed
 from ..websocket import SocketTarget, check_close_args
 
 __all__ = ["MessageErrorEvent", "OverflowEvent", "OverflowPolicy", "SocketLike"]
@@ -506,3 +506,10 @@ class Wrapper(SocketTarget):
 
     def __repr__(self) -> str:
         return f"<{self.__class__.__name__} url={self.url!r} readyState={self.readyState.name}>"
+
+
+def drain_ended(target: EventTarget) -> SocketClosed | None:
+    """What a ``drain()`` raises once ``target`` closed for good: SocketClosed with its close event."""
+    closed = target.last_event("close")
+    return SocketClosed("drain", closed) if isinstance(closed, CloseEvent) else None
+

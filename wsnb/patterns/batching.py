@@ -49,7 +49,6 @@ What was fixed relative to the reference, and why:
 
 from __future__ import annotations
 
-import asyncio
 import collections
 import json
 from typing import Any
@@ -59,12 +58,13 @@ from .. import loop as _loop
 from ..codes import ReadyState
 from ..events import Event, MessageEvent
 from ..target import EventHandler
-from ..exceptions import InvalidStateError, QueueFull, SocketClosed
+from ..exceptions import InvalidStateError, QueueFull
 from ._support import (
     Factory,
     OverflowEvent,
     Wrapper,
     call_in_loop,
+    drain_ended,
     fire,
 )
 
@@ -157,7 +157,7 @@ class Batching(Wrapper):
         self._pending: collections.deque[tuple[Any, str, int]] = collections.deque()
         self._pending_bytes = 0
         self._timer: Any = None
-        self._drain_waiters: list[asyncio.Future[None]] = []
+        self._drain_waiters = _loop.Waiters(self._loop)
         self._start()
 
     @property
@@ -246,7 +246,7 @@ class Batching(Wrapper):
         if self._pending and self.readyState is ReadyState.OPEN:
             self._timer = self._timers.later(self.interval, self._tick)
         if not self._pending:
-            self._settle()
+            self._drain_waiters.wake()
         return sent
 
     def _tick(self) -> None:
@@ -268,31 +268,12 @@ class Batching(Wrapper):
             TimeoutError: If ``timeout`` seconds passed first.
             SocketClosed: If the socket closed for good first.
         """
-        await _loop.run_on(self._loop, self._drain(timeout))
-
-    async def _drain(self, timeout: float | None) -> None:
-        if not self._pending:
-            return
-        closed = self._seen.get("close")
-        if closed is not None:
-            raise SocketClosed("drain", closed)  # type: ignore[arg-type]
-        future: asyncio.Future[None] = self._loop.create_future()
-        self._drain_waiters.append(future)
-        try:
-            await asyncio.wait_for(future, timeout)
-        except asyncio.TimeoutError:
-            raise TimeoutError(f"{len(self._pending)} message(s) still pending after {timeout} s") from None
-        finally:
-            if future in self._drain_waiters:
-                self._drain_waiters.remove(future)
-
-    def _settle(self, error: BaseException | None = None) -> None:
-        for future in self._drain_waiters:
-            if not future.done():
-                if error is None:
-                    future.set_result(None)
-                else:
-                    future.set_exception(error)
+        await self._drain_waiters.until(
+            lambda: not self._pending,
+            timeout=timeout,
+            ended=lambda: drain_ended(self),
+            describe=lambda: f"{len(self._pending)} message(s) still pending",
+        )
 
     def _on_open(self, event: Event) -> None:
         self._flush()
@@ -314,7 +295,7 @@ class Batching(Wrapper):
 
     def _on_close(self, event: Event) -> None:
         super()._on_close(event)
-        self._settle(SocketClosed("drain", event))  # type: ignore[arg-type]
+        self._drain_waiters.wake()  # drain() raises SocketClosed now
 
     def __repr__(self) -> str:
         return (

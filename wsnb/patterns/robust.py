@@ -70,19 +70,19 @@ What was fixed relative to the reference, and why:
 
 from __future__ import annotations
 
-import asyncio
 import collections
 import json as _json
 import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from .. import loop as _loop
 from ..blob import Blob
 from ..checks import check_int
 from ..codes import ReadyState
 from ..events import Event, MessageEvent
 from ..target import EventHandler
-from ..exceptions import InvalidStateError, SocketClosed
+from ..exceptions import InvalidStateError
 from ..websocket import binary_payload
 from ._support import (
     Factory,
@@ -92,6 +92,7 @@ from ._support import (
     SocketLike,
     Wrapper,
     call_in_loop,
+    drain_ended,
     fire,
 )
 from .reconnecting import Reconnecting
@@ -187,7 +188,7 @@ class Robust(Wrapper):
         self._acked = 0
         self._resent = 0
         self._dropped = 0
-        self._drain_waiters: list[asyncio.Future[None]] = []
+        self._drain_waiters = _loop.Waiters(self._loop)
         self._start()
 
     # -- Sending -----------------------------------------------------------------
@@ -294,29 +295,16 @@ class Robust(Wrapper):
             TimeoutError: If ``timeout`` seconds passed first.
             SocketClosed: If the socket closed for good first.
         """
-        if self.drained:
-            return
-        closed = self._seen.get("close")
-        if closed is not None:
-            raise SocketClosed("drain", closed)  # type: ignore[arg-type]
-        future: asyncio.Future[None] = self._loop.create_future()
-        self._drain_waiters.append(future)
-        try:
-            await asyncio.wait_for(future, timeout)
-        except asyncio.TimeoutError:
-            raise TimeoutError(
-                f"{len(self._queue)} queued and {len(self._in_flight)} unacknowledged message(s) "
-                f"after {timeout} s"
-            ) from None
-        finally:
-            if future in self._drain_waiters:
-                self._drain_waiters.remove(future)
+        await self._drain_waiters.until(
+            lambda: self.drained,
+            timeout=timeout,
+            ended=lambda: drain_ended(self),
+            describe=lambda: f"{len(self._queue)} queued and {len(self._in_flight)} unacknowledged message(s)",
+        )
 
     def _check_drained(self) -> None:
         if self._drain_waiters and self.drained:
-            for future in self._drain_waiters:
-                if not future.done():
-                    future.set_result(None)
+            self._drain_waiters.wake()
 
     # -- Inspecting ----------------------------------------------------------------
 
@@ -410,9 +398,7 @@ class Robust(Wrapper):
 
     def _on_close(self, event: Event) -> None:
         super()._on_close(event)
-        for future in self._drain_waiters:
-            if not future.done():
-                future.set_exception(SocketClosed("drain", event))  # type: ignore[arg-type]
+        self._drain_waiters.wake()  # drain() raises SocketClosed now
 
     def __repr__(self) -> str:
         return (

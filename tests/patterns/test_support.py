@@ -1,4 +1,4 @@
-"""Tests of wsnb.patterns._support: the pieces every pattern shares; and the exports."""
+"""The pieces the patterns share (wsnb/patterns/_socket.py, _events.py, _queue.py, _timers.py)."""
 
 from __future__ import annotations
 
@@ -18,15 +18,10 @@ from wsnb import (
     WebSocket,
 )
 from wsnb.patterns import MessageErrorEvent, OverflowEvent, QueueFull
-from wsnb.patterns._support import (
-    SendQueue,
-    Timers,
-    Wrapper,
-    call_in_loop,
-    copy_event,
-    fire,
-    resolve_factory,
-)
+from wsnb.patterns._events import copy_event, fire
+from wsnb.patterns._queue import SendQueue
+from wsnb.patterns._socket import Wrapper, resolve_factory
+from wsnb.patterns._timers import Timers, call_in_loop
 from wsnb.servers import serve
 from wsnb.websocket import check_close_args
 

@@ -33,12 +33,9 @@ reference, and why:
 from __future__ import annotations
 
 from ..exceptions import QueueFull
-from ._support import (
-    MessageErrorEvent,
-    OverflowEvent,
-    OverflowPolicy,
-    SocketLike,
-)
+from ._events import MessageErrorEvent
+from ._queue import OverflowEvent, OverflowPolicy
+from ._socket import SocketLike
 from .adaptive import (
     DEFAULT_LEVELS,
     Adaptive,

@@ -55,7 +55,9 @@ from ..checks import check_int, check_number
 from ..events import Event, MessageEvent
 from ..target import EventHandler
 from ..websocket import binary_size
-from ._support import Factory, Wrapper, call_in_loop, fire
+from ._events import fire
+from ._socket import Factory, Wrapper
+from ._timers import call_in_loop
 
 __all__ = ["DEFAULT_LEVELS", "Adaptive", "QualityEvent", "message_size", "quality_request"]
 

@@ -51,7 +51,8 @@ from .._text import encode_usv
 from ..codes import ReadyState
 from ..exceptions import InvalidStateError, SocketClosed
 from ..websocket import binary_size
-from ._support import Factory, Wrapper, call_in_loop
+from ._socket import Factory, Wrapper
+from ._timers import call_in_loop
 
 __all__ = ["Backpressure"]
 

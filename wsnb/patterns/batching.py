@@ -59,14 +59,10 @@ from ..codes import ReadyState
 from ..events import Event, MessageEvent
 from ..target import EventHandler
 from ..exceptions import InvalidStateError, QueueFull
-from ._support import (
-    Factory,
-    OverflowEvent,
-    Wrapper,
-    call_in_loop,
-    drain_ended,
-    fire,
-)
+from ._events import fire
+from ._queue import OverflowEvent
+from ._socket import Factory, Wrapper, drain_ended
+from ._timers import call_in_loop
 
 __all__ = ["Batching", "decode_batch", "encode_batch"]
 

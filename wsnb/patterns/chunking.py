@@ -64,7 +64,9 @@ from ..events import Event, MessageEvent
 from ..target import EventHandler
 from ..exceptions import InvalidStateError
 from ..websocket import binary_payload
-from ._support import Factory, MessageErrorEvent, Wrapper, call_in_loop, fire
+from ._events import MessageErrorEvent, fire
+from ._socket import Factory, Wrapper
+from ._timers import call_in_loop
 
 __all__ = ["HEADER", "Chunk", "ChunkError", "Chunked", "Reassembler", "parse_chunk", "split_message"]
 

@@ -57,12 +57,8 @@ from typing import Any
 from ..checks import check_number
 from ..events import Event, MessageEvent
 from ..websocket import check_close_args
-from ._support import (
-    Factory,
-    Wrapper,
-    call_in_loop,
-    logger,
-)
+from ._socket import Factory, Wrapper
+from ._timers import call_in_loop, logger
 
 __all__ = ["Heartbeat"]
 

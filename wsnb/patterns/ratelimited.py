@@ -40,7 +40,8 @@ from typing import Any
 from ..checks import check_int, check_number
 from ..codes import ReadyState
 from ..exceptions import InvalidStateError
-from ._support import Factory, Wrapper, call_in_loop
+from ._socket import Factory, Wrapper
+from ._timers import call_in_loop
 
 __all__ = ["RateLimited"]
 

@@ -57,16 +57,9 @@ from ..events import CloseEvent, Event
 from ..target import EventHandler
 from ..exceptions import InvalidStateError
 from ..websocket import SocketTarget, check_close_args
-from ._support import (
-    Factory,
-    SocketLike,
-    Timers,
-    call_in_loop,
-    copy_event,
-    fire,
-    logger,
-    resolve_factory,
-)
+from ._events import copy_event, fire
+from ._socket import Factory, SocketLike, resolve_factory
+from ._timers import Timers, call_in_loop, logger
 
 __all__ = [
     "RECONNECT_CODES",

@@ -48,7 +48,7 @@ from .. import loop as _loop
 from ..codes import ReadyState
 from ..events import Event, MessageEvent
 from ..exceptions import InvalidStateError, SocketClosed
-from ._support import Factory, Wrapper
+from ._socket import Factory, Wrapper
 
 __all__ = ["RequestResponse"]
 

@@ -84,17 +84,10 @@ from ..events import Event, MessageEvent
 from ..target import EventHandler
 from ..exceptions import InvalidStateError
 from ..websocket import binary_payload
-from ._support import (
-    Factory,
-    MessageErrorEvent,
-    OverflowEvent,
-    SendQueue,
-    SocketLike,
-    Wrapper,
-    call_in_loop,
-    drain_ended,
-    fire,
-)
+from ._events import MessageErrorEvent, fire
+from ._queue import OverflowEvent, SendQueue
+from ._socket import Factory, SocketLike, Wrapper, drain_ended
+from ._timers import call_in_loop
 from .reconnecting import Reconnecting
 
 __all__ = ["Robust", "RobustState"]

@@ -56,7 +56,9 @@ from typing import Any, Literal, Union
 
 from ..events import Event, MessageEvent
 from ..target import EventHandler
-from ._support import Factory, MessageErrorEvent, Wrapper, call_in_loop, fire
+from ._events import MessageErrorEvent, fire
+from ._socket import Factory, Wrapper
+from ._timers import call_in_loop
 
 __all__ = ["MessageValidationError", "Schema", "Typed"]
 

@@ -33,7 +33,7 @@ CELLS = [
 import json
 from wsnb import WebSocket
 from wsnb.servers import serve
-from wsnb.widgets.live_plot import LivePlot, json_values
+from wsnb.widgets import LivePlot, json_values
 
 ticker = await serve("ticker", rate=200, seed=1)
 ws = WebSocket(ticker.url)

@@ -18,13 +18,10 @@ from websockets.asyncio.server import serve as ws_serve
 from wsnb import EventTarget, MessageEvent, WebSocket
 from wsnb.servers import TICKER_UPDATE, price_walk, serve
 from wsnb.servers.stream import frame
-from wsnb.widgets.live_plot import (
-    DEFAULT_FPS,
-    LivePlot,
-    SeriesBuffer,
-    json_values,
-    renderer_for_backend,
-)
+from wsnb.widgets.ingest import json_values
+from wsnb.widgets.live_plot import DEFAULT_FPS, LivePlot
+from wsnb.widgets.renderers import renderer_for_backend
+from wsnb.widgets.series import SeriesBuffer
 
 from ..support import TIMEOUT
 from .widgets_support import front_end

@@ -17,7 +17,10 @@ the socket (or a panel's :class:`SocketWatcher`): :class:`StatusBadge`,
 and all of them together update the front end at most 20 times a second.
 
 :class:`LivePlot` draws streamed numbers as they arrive (ipympl or inline
-images, throttled to a frame rate), and :mod:`~wsnb.widgets.plots` has static
+images, throttled to a frame rate): it takes values from each message
+(:mod:`~wsnb.widgets.ingest`, ``json_values``), keeps them in rings
+(:mod:`~wsnb.widgets.series`) and draws frames through a renderer
+(:mod:`~wsnb.widgets.renderers`). :mod:`~wsnb.widgets.plots` has static
 plots: round-trip latency, a readyState timeline, a reconnect schedule.
 
 This package imports ipywidgets; the mirror (``wsnb``) does not.
@@ -27,6 +30,8 @@ from __future__ import annotations
 
 from .close_bar import *
 from .close_bar import __all__ as _close_bar_all
+from .ingest import *
+from .ingest import __all__ as _ingest_all
 from .live_plot import *
 from .live_plot import __all__ as _live_plot_all
 from .message_log import *
@@ -35,9 +40,13 @@ from .panel import *
 from .panel import __all__ as _panel_all
 from .plots import *
 from .plots import __all__ as _plots_all
+from .renderers import *
+from .renderers import __all__ as _renderers_all
 from .ring import *
 from .ring import __all__ as _ring_all
 from .send_bar import *
+from .series import *
+from .series import __all__ as _series_all
 from .send_bar import __all__ as _send_bar_all
 from .status import *
 from .status import __all__ as _status_all
@@ -53,5 +62,8 @@ __all__ = [
     *_watcher_all,
     *_ring_all,
     *_live_plot_all,
+    *_series_all,
+    *_ingest_all,
+    *_renderers_all,
     *_plots_all,
 ]

@@ -44,20 +44,17 @@ is imported.
 from __future__ import annotations
 
 import asyncio
-import io
-import itertools
-import json
 import logging
 import math
 import time
-import warnings
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from numbers import Real
-import sys
 from typing import TYPE_CHECKING, Any
 
 from ..checks import check_int
+from .renderers import RENDERER_CLASSES, Renderer, current_backend, renderer_for_backend
+from .series import SeriesBuffer, decimate, is_ndarray
 from .. import loop as _loop
 from ..events import performance_now
 from ..target import EventTarget
@@ -71,14 +68,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
-__all__ = [
-    "DEFAULT_FPS",
-    "RENDERERS",
-    "LivePlot",
-    "SeriesBuffer",
-    "json_values",
-    "renderer_for_backend",
-]
+__all__ = ["DEFAULT_FPS", "RENDERERS", "LivePlot"]
 
 logger = logging.getLogger("wsnb.widgets")
 
@@ -100,142 +90,7 @@ _MAX_DUTY = 0.75
 _DEFAULT_WINDOW = 1000
 _DEFAULT_TIMESPAN_WINDOW = 100_000
 _MAX_DRAWN = 4000  # points per line in a frame; more are decimated (min/max per bucket)
-_IPYMPL_BACKENDS = {"widget", "ipympl", "module://ipympl.backend_nbagg"}
 _ARRIVAL, _INDEX, _FIELD = "arrival", "index", "field"
-
-
-def renderer_for_backend(backend: str | None) -> str:
-    """Return the renderer ``"auto"`` picks for a matplotlib backend name.
-
-    ``"ipympl"`` for ipympl's backend (``%matplotlib widget`` or
-    ``%matplotlib ipympl``), ``"inline"`` for any other.
-    """
-    return "ipympl" if backend is not None and backend.lower() in _IPYMPL_BACKENDS else "inline"
-
-
-def _current_backend() -> str | None:
-    import matplotlib
-
-    # rcParams["backend"] may be the "auto" sentinel; reading it through
-    # get_backend() would import pyplot and pick a backend for us.
-    getter = getattr(matplotlib.rcParams, "_get_backend_or_none", None)
-    if getter is not None:
-        return getter()  # type: ignore[no-any-return]
-    return str(matplotlib.rcParams["backend"])  # pragma: no cover - matplotlib < 3.8
-
-
-def json_values(*fields: str, key: str | None = None) -> Callable[[Any], Any]:
-    """Make a values function for JSON text messages.
-
-    - ``json_values("price")``: one series, ``"price"``;
-    - ``json_values("bid", "ask")``: two series, ``"bid"`` and ``"ask"``;
-    - ``json_values("price", key="symbol")``: one series per symbol, named
-      by the message's ``"symbol"`` (new symbols add series as they come);
-    - a field named like ``LivePlot(x=...)`` may be listed too, to carry x.
-
-    A message that is not a JSON object, or lacks a field, gives None: the
-    plot skips it (and counts it in ``skipped``). Binary messages are
-    skipped too.
-
-    Args:
-        fields: The object's fields to plot.
-        key: A field whose value names the series (one series per value).
-
-    Raises:
-        ValueError: If no field is given, or ``key`` is given with more
-            than one field.
-    """
-    if not fields:
-        raise ValueError("json_values() needs at least one field name, such as 'price'")
-    if key is not None and len(fields) != 1:
-        raise ValueError("json_values(..., key=) takes exactly one field: the value of each series")
-    loads = json.loads
-
-    def values(event: Any) -> Any:
-        data = event.data
-        if data.__class__ is not str:
-            return None
-        try:
-            obj = loads(data)
-        except ValueError:
-            return None
-        if obj.__class__ is not dict:
-            return None
-        try:
-            if key is not None:
-                return {str(obj[key]): obj[fields[0]]}
-            return {field: obj[field] for field in fields}
-        except KeyError:
-            return None
-
-    values.__qualname__ = values.__name__ = f"json_values({', '.join(map(repr, fields))}{'' if key is None else f', key={key!r}'})"
-    return values
-
-
-class SeriesBuffer:
-    """The newest samples of one series: a fixed-size ring of (x, y) in numpy.
-
-    ``append`` writes one sample in place (no allocation); when the ring is
-    full the oldest sample is overwritten. Reading (``arrays``) copies the
-    samples out in order, oldest first.
-
-    Args:
-        name: The series' name (its legend label).
-        capacity: How many samples it keeps.
-
-    Attributes:
-        total: Samples appended since it was made (or cleared), kept or not.
-    """
-
-    __slots__ = ("capacity", "head", "name", "total", "x", "y")
-
-    def __init__(self, name: str, capacity: int) -> None:
-        if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
-            raise ValueError(f"a series keeps at least 1 sample, not {capacity!r}")
-        import numpy as np
-
-        self.name = name
-        self.capacity = capacity
-        self.x = np.zeros(capacity)
-        self.y = np.zeros(capacity)
-        self.head = 0
-        self.total = 0
-
-    def append(self, x: float, y: float) -> None:
-        """Write one sample, overwriting the oldest when full."""
-        i = self.head
-        self.x[i] = x
-        self.y[i] = y
-        i += 1
-        self.head = 0 if i == self.capacity else i
-        self.total += 1
-
-    def __len__(self) -> int:
-        return min(self.total, self.capacity)
-
-    def arrays(self) -> tuple[Array, Array]:
-        """Return copies of the kept x and y, oldest first."""
-        import numpy as np
-
-        if self.total < self.capacity:
-            return self.x[: self.head].copy(), self.y[: self.head].copy()
-        h = self.head
-        return np.concatenate((self.x[h:], self.x[:h])), np.concatenate((self.y[h:], self.y[:h]))
-
-    def last(self) -> tuple[float, float] | None:
-        """The newest sample as ``(x, y)``, or None when empty."""
-        if not self.total:
-            return None
-        i = self.head - 1
-        return float(self.x[i]), float(self.y[i])
-
-    def clear(self) -> None:
-        """Forget every sample."""
-        self.head = 0
-        self.total = 0
-
-    def __repr__(self) -> str:
-        return f"<SeriesBuffer {self.name!r} {len(self)}/{self.capacity}>"
 
 
 class LivePlot:
@@ -402,11 +257,11 @@ class LivePlot:
         self._drawn_waiters: list[asyncio.Future[None]] = []
         self._count_waiters: list[tuple[str | None, int, asyncio.Future[int]]] = []
 
-        self.renderer: str = renderer_for_backend(_current_backend()) if renderer == "auto" else renderer
+        self.renderer: str = renderer_for_backend(current_backend()) if renderer == "auto" else renderer
         figure, axes = self._make_figure()
         self._figure: Figure = figure
         self._axes: Axes = axes
-        self._view: _Renderer = _RENDERER_CLASSES[self.renderer](self._figure)
+        self._view: Renderer = RENDERER_CLASSES[self.renderer](self._figure)
         # A first picture (not counted as a frame), so that the displayed
         # plot shows its axes at once.
         self._update_artists()
@@ -490,7 +345,7 @@ class LivePlot:
             self.samples += 1
         elif cls is dict or isinstance(values, Mapping):
             self._store_mapping(values, x)
-        elif isinstance(values, (list, tuple)) or _is_ndarray(values):
+        elif isinstance(values, (list, tuple)) or is_ndarray(values):
             if len(values) and isinstance(values[0], Mapping):
                 for item in values:
                     self._store_mapping(item, x)
@@ -802,7 +657,7 @@ class LivePlot:
             if line is None:
                 (line,) = ax.plot([], [], label=name, linewidth=1.2)
                 self._lines[name] = line
-            line.set_data(*_decimate(x, y, _MAX_DRAWN))
+            line.set_data(*decimate(x, y, _MAX_DRAWN))
         names = tuple(self._lines)
         if names != self._legend_for:
             self._legend_for = names
@@ -944,7 +799,7 @@ class LivePlot:
             ax.set_title(title)
         shown = self._visible()
         for name, x, y in shown:
-            ax.plot(*_decimate(x, y, _MAX_DRAWN), label=name, linewidth=1.2)
+            ax.plot(*decimate(x, y, _MAX_DRAWN), label=name, linewidth=1.2)
         show = self.legend if self.legend is not None else len(shown) >= 2
         if show and shown:
             ax.legend(loc="upper left", fontsize="small")
@@ -1032,128 +887,8 @@ def _pad(low: float, high: float, margin: float = 0.05) -> tuple[float, float]:
     return low - span * margin, high + span * margin
 
 
-def _is_ndarray(value: object) -> bool:
-    """Whether ``value`` is a NumPy array, without importing NumPy (if it is not imported, it is not one)."""
-    np = sys.modules.get("numpy")
-    return np is not None and isinstance(value, np.ndarray)
-
-
-def _decimate(x: Array, y: Array, limit: int) -> tuple[Array, Array]:
-    """Keep the min and max of each bucket when there are more than ``limit`` points.
-
-    A screen cannot show more points than it has pixels; keeping each
-    bucket's extremes (in their order) keeps spikes that plain striding
-    would drop.
-    """
-    import numpy as np
-
-    n = len(x)
-    if n <= limit:
-        return x, y
-    bucket = math.ceil(n / (limit // 2))
-    whole = (n // bucket) * bucket
-    yb = y[:whole].reshape(-1, bucket)
-    base = np.arange(0, whole, bucket)
-    lo = base + np.argmin(yb, axis=1)
-    hi = base + np.argmax(yb, axis=1)
-    keep = np.sort(np.concatenate((lo, hi, np.arange(whole, n))))
-    return x[keep], y[keep]
-
-
 def _percentile(ordered: list[float], q: float) -> float:
     if not ordered:
         return 0.0
     index = min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))
     return ordered[index]
-
-
-# -- Renderers -------------------------------------------------------------------------
-
-
-class _Renderer:
-    """How frames reach the screen."""
-
-    widget: Any = None
-
-    def __init__(self, figure: Figure) -> None:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-        self.figure = figure
-        self.canvas: Any = FigureCanvasAgg(figure)
-
-    def render(self) -> None:
-        self.canvas.draw()
-
-    def png(self) -> bytes | None:
-        """The last frame as PNG, from the Agg buffer (fast settings)."""
-        from PIL import Image
-
-        buffer = self.canvas.buffer_rgba()
-        height, width = buffer.shape[:2]
-        image = Image.frombuffer("RGBA", (width, height), buffer, "raw", "RGBA", 0, 1)
-        out = io.BytesIO()
-        image.save(out, format="png", compress_level=1)
-        return out.getvalue()
-
-    def close(self) -> None:
-        pass
-
-
-class _InlineRenderer(_Renderer):
-    """Agg in the kernel, shown in one ``ipywidgets.Image`` updated in place."""
-
-    def render(self) -> None:
-        self.canvas.draw()
-        png = self.png()
-        if self.widget is None:
-            # Made at the first picture, so that it opens with it.
-            import ipywidgets
-
-            self.widget = ipywidgets.Image(value=png, format="png")
-        else:
-            self.widget.value = png
-
-    def close(self) -> None:
-        if self.widget is not None:
-            self.widget.close()
-
-
-_figure_numbers = itertools.count(1)
-
-
-class _IpymplRenderer(_Renderer):
-    """An ipympl canvas: lines updated in place, drawn when the front end asks."""
-
-    def __init__(self, figure: Figure) -> None:
-        from ipympl.backend_nbagg import Canvas, FigureManager  # type: ignore[import-untyped]
-
-        self.figure = figure
-        self.canvas = Canvas(figure)
-        self.canvas.header_visible = False
-        self.canvas.toolbar_visible = "fade-in-fade-out"
-        # A manager routes the front end's requests (draw, resize) to the
-        # canvas; it is not registered with pyplot, so plt.show() and
-        # plt.close("all") leave the live plot alone.
-        with warnings.catch_warnings():
-            # ipympl's toolbar passes its canvas on to traitlets, which warns.
-            warnings.filterwarnings("ignore", "Passing unrecognized arguments", DeprecationWarning)
-            self.manager = FigureManager(self.canvas, next(_figure_numbers))
-        self.widget = self.canvas
-
-    def render(self) -> None:
-        self.canvas.draw_idle()
-
-    def png(self) -> bytes | None:
-        # The front end may not have asked for a draw yet: draw now.
-        self.canvas.draw()
-        return super().png()
-
-    def close(self) -> None:
-        self.canvas.close()
-
-
-_RENDERER_CLASSES: dict[str, type[_Renderer]] = {
-    "agg": _Renderer,
-    "inline": _InlineRenderer,
-    "ipympl": _IpymplRenderer,
-}

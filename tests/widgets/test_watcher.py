@@ -9,7 +9,8 @@ from typing import Any, ClassVar
 
 from wsnb import Event, MessageEvent, ReadyState, SocketClosed, WebSocket
 from wsnb.servers import serve
-from wsnb.widgets.watcher import DEFAULT_INTERVAL, Coalescer, SocketWatcher
+from wsnb.widgets.scheduling import DEFAULT_INTERVAL, Coalescer
+from wsnb.widgets.watcher import SocketWatcher
 
 from ..support import closed_port_url
 from .widgets_support import TIMEOUT, next_update

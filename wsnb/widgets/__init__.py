@@ -44,6 +44,8 @@ from .renderers import *
 from .renderers import __all__ as _renderers_all
 from .ring import *
 from .ring import __all__ as _ring_all
+from .scheduling import *
+from .scheduling import __all__ as _scheduling_all
 from .send_bar import *
 from .series import *
 from .series import __all__ as _series_all
@@ -60,6 +62,7 @@ __all__ = [
     *_send_bar_all,
     *_close_bar_all,
     *_watcher_all,
+    *_scheduling_all,
     *_ring_all,
     *_live_plot_all,
     *_series_all,

@@ -42,7 +42,8 @@ from .close_bar import CloseBar
 from .message_log import MessageLog
 from .send_bar import SendBar
 from .status import BufferGauge, ConnectionInfo, Counters, StateTimeline, StatusBadge
-from .watcher import DEFAULT_INTERVAL, SocketWatcher
+from .scheduling import DEFAULT_INTERVAL
+from .watcher import SocketWatcher
 
 __all__ = ["ConnectionPanel", "panel", "panel_mimebundle"]
 

@@ -35,89 +35,20 @@ from .. import loop as _loop
 from ..codes import ReadyState
 from ..events import CloseEvent, Event, MessageEvent, performance_now
 from .ring import HEAD_BYTES, HEAD_CHARS, LogRing, LogRow
+from .scheduling import DEFAULT_INTERVAL, Coalescer
 
 if TYPE_CHECKING:
     from ..websocket import SocketTarget
 
-__all__ = ["DEFAULT_INTERVAL", "Coalescer", "SocketWatcher"]
+__all__ = ["SocketWatcher"]
 
 logger = logging.getLogger("wsnb.widgets")
 
-DEFAULT_INTERVAL = 0.05
-"""Seconds between two updates of the views at least: 20 updates a second at most."""
 
 View = Callable[["SocketWatcher"], None]
 
 _CLOSING_ROWS = {"close": ("sent", "close()"), "close-frame": ("received", "Close frame")}
 """The log row (direction, event name) of each watcher call where CLOSING starts."""
-
-
-class Coalescer:
-    """Call ``callback`` soon after :meth:`mark`, but never twice within ``interval`` seconds.
-
-    Any number of marks between two calls make one call. The first mark
-    after a quiet period calls back on the loop's next turn (a newly opened
-    socket shows at once); marks that follow within ``interval`` wait for
-    the rest of it.
-
-    Args:
-        loop: The loop to call back on; :meth:`mark` must be called on it.
-        callback: What to call, with no arguments.
-        interval: Seconds between two calls at least.
-        clock: Seconds, for the spacing (the loop's clock by default).
-
-    Attributes:
-        calls: How many times ``callback`` was called.
-        last: The clock's value at the last call, or None.
-    """
-
-    def __init__(
-        self,
-        loop: asyncio.AbstractEventLoop,
-        callback: Callable[[], None],
-        interval: float = DEFAULT_INTERVAL,
-        clock: Callable[[], float] | None = None,
-    ) -> None:
-        if not interval > 0:
-            raise ValueError(f"interval must be a positive number of seconds, not {interval!r}")
-        self.loop = loop
-        self.callback = callback
-        self.interval = interval
-        self.clock = clock if clock is not None else loop.time
-        self.calls = 0
-        self.last: float | None = None
-        self._handle: asyncio.Handle | None = None
-        self._closed = False
-
-    @property
-    def pending(self) -> bool:
-        """Whether a call is scheduled."""
-        return self._handle is not None
-
-    def mark(self) -> None:
-        """Ask for a call; does nothing if one is scheduled already. Call it on the loop."""
-        if self._handle is not None or self._closed:
-            return
-        delay = self.interval if self.last is None else self.last + self.interval - self.clock()
-        if self.last is None or delay <= 0:
-            self._handle = self.loop.call_soon(self._run)
-        else:
-            self._handle = self.loop.call_later(delay, self._run)
-
-    def _run(self) -> None:
-        self._handle = None
-        if self._closed:
-            return
-        self.last = self.clock()
-        self.calls += 1
-        self.callback()
-
-    def close(self) -> None:
-        """Cancel a scheduled call and ignore later marks."""
-        self._closed = True
-        if self._handle is not None:
-            self._handle.cancel()
-            self._handle = None
 
 
 class SocketWatcher:

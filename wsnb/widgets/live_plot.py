@@ -54,6 +54,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..checks import check_int
 from .renderers import RENDERER_CLASSES, Renderer, current_backend, renderer_for_backend
+from .scheduling import Coalescer
 from .series import SeriesBuffer, decimate, is_ndarray
 from .. import loop as _loop
 from ..events import performance_now
@@ -247,8 +248,7 @@ class LivePlot:
         self._stamp0: float = performance_now() / 1000.0
         self._source: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._timer: asyncio.Handle | None = None
-        self._next_due: float = 0.0
+        self._frames: Coalescer | None = None  # made on the loop the plot draws on
         self._dirty: bool = False
         self._paused: bool = False
         self._closed: bool = False
@@ -326,8 +326,9 @@ class LivePlot:
             return
         self.messages += 1
         self._dirty = True
-        if self._timer is None and not self._paused:
-            self._schedule()
+        frames = self._frames
+        if (frames is None or not frames.pending) and not self._paused:
+            self._request_frame()
         if self._count_waiters:
             self._check_counts()
 
@@ -438,10 +439,11 @@ class LivePlot:
                 self._loop = asyncio.get_running_loop()  # a cell: draw on the kernel's loop
             except RuntimeError:
                 return  # no loop: the next redraw() or snapshot() shows it
-        if self._timer is None and not self._paused:
-            self._in_loop(self._schedule_if_idle)
+        frames = self._frames
+        if (frames is None or not frames.pending) and not self._paused:
+            self._in_loop(self._request_frame)
 
-    # -- Frames (per timer tick, at most fps a second) --------------------------
+    # -- Frames (at most fps a second, through a Coalescer) ----------------------
 
     def _in_loop(self, callback: Callable[[], None]) -> None:
         assert self._loop is not None
@@ -450,51 +452,45 @@ class LivePlot:
         else:
             self._loop.call_soon_threadsafe(callback)
 
-    def _cancel_timer(self) -> None:
-        timer, self._timer = self._timer, None
-        if timer is None or self._loop is None:
+    def _stop_frames(self) -> None:
+        """Cancel the pending frame, from any thread."""
+        frames = self._frames
+        if frames is None:
             return
-        if _loop.in_loop_thread(self._loop) or self._loop.is_closed():
-            timer.cancel()
+        if _loop.in_loop_thread(frames.loop) or frames.loop.is_closed():
+            frames.close()
         else:
-            self._loop.call_soon_threadsafe(timer.cancel)
+            frames.loop.call_soon_threadsafe(frames.close)
 
-    def _schedule_if_idle(self) -> None:
-        if self._timer is None and self._dirty and not self._paused and not self._closed:
-            self._schedule()
-
-    def _schedule(self) -> None:
+    def _request_frame(self) -> None:
+        """On the plot's loop: draw a frame soon if something changed (at most fps a second)."""
         loop = self._loop
-        if loop is None or self._closed:
+        if loop is None or not self._dirty or self._paused or self._closed:
             return
-        now = loop.time()
-        if self._next_due <= now:
-            self._timer = loop.call_soon(self._tick)
-        else:
-            self._timer = loop.call_at(self._next_due, self._tick)
+        frames = self._frames
+        if frames is None or frames.loop is not loop:
+            if frames is not None:
+                frames.close()
+            # Frames start at least 1/fps apart; a slow frame also leaves the
+            # loop free for a while after it, so that drawing takes at most
+            # _MAX_DUTY of the loop's time.
+            frames = self._frames = Coalescer(loop, self._frame, self._interval, max_duty=_MAX_DUTY)
+        frames.mark()
 
-    def _tick(self) -> None:
-        self._timer = None
+    def _frame(self) -> None:
         if self._paused or self._closed or not self._dirty:
             return
-        loop = self._loop
-        assert loop is not None
-        started_at = loop.time()
-        spent = self._draw_frame()
-        self.redraw_times.append(started_at)
-        # Frames start at least 1/fps apart; a slow frame also leaves the
-        # loop free for a while after it, so that drawing takes at most
-        # _MAX_DUTY of the loop's time.
-        rest = spent * (1.0 / _MAX_DUTY - 1.0)
-        self._next_due = max(started_at + self._interval, loop.time() + rest)
+        assert self._loop is not None
+        self.redraw_times.append(self._loop.time())
+        self._draw_frame()
 
     def redraw(self) -> None:
         """Draw a frame now, even when paused (normally the timer does it)."""
         if self._closed:
             raise RuntimeError("this LivePlot is closed")
         self._draw_frame()
-        if self._loop is not None:
-            self._next_due = self._loop.time() + self._interval
+        if self._frames is not None:
+            self._frames.ran()  # the next timed frame comes 1/fps from now
 
     def _draw_frame(self) -> float:
         start = time.perf_counter()
@@ -608,7 +604,7 @@ class LivePlot:
         if self._loop is None:
             # Data came through push() with no source: draw on this loop.
             self._loop = asyncio.get_running_loop()
-            self._schedule_if_idle()
+            self._request_frame()
         await asyncio.wait_for(waiter, timeout)
 
     # -- Reading the buffers -----------------------------------------------------
@@ -746,8 +742,8 @@ class LivePlot:
         for buffer in self._buffers.values():
             buffer.clear()
         self._dirty = True
-        if self._loop is not None and self._timer is None and not self._paused:
-            self._in_loop(self._schedule_if_idle)
+        if self._loop is not None:
+            self._in_loop(self._request_frame)
 
     def stats(self) -> dict[str, float]:
         """Counters and frame times (milliseconds), for a table or a test."""
@@ -771,14 +767,13 @@ class LivePlot:
 
     def pause(self) -> None:
         """Freeze the display. Messages are still stored, so nothing is lost."""
-        self._paused = True
-        self._cancel_timer()
+        self._paused = True  # a frame already due sees it and draws nothing
 
     def resume(self) -> None:
         """Unfreeze the display; whatever came meanwhile shows at the next frame."""
         self._paused = False
         if self._loop is not None:
-            self._in_loop(self._schedule_if_idle)
+            self._in_loop(self._request_frame)
 
     def snapshot(self, *, title: str | None = None) -> Figure:
         """Return a static matplotlib Figure of the data now (the same window).
@@ -836,7 +831,7 @@ class LivePlot:
             return
         self.detach()
         self._closed = True
-        self._cancel_timer()
+        self._stop_frames()
         waiters, self._drawn_waiters = self._drawn_waiters, []
         for waiter in waiters:
             if not waiter.done():

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import unittest
 
-from wsnb.checks import check_int, check_number
+from wsnb import DOMSyntaxError, InvalidAccessError
+from wsnb.checks import check_close_args, check_int, check_number
 
 
 class CheckNumberTests(unittest.TestCase):
@@ -42,6 +43,24 @@ class CheckIntTests(unittest.TestCase):
             check_int("max_size", 0, minimum=1, maximum=256 * 2**20, unit="bytes")
         with self.assertRaisesRegex(ValueError, "or None, not -1"):
             check_int("max_attempts", -1, minimum=0, allow_none=True)
+
+
+class CheckCloseArgsTests(unittest.TestCase):
+    def test_close_args(self) -> None:
+        """close() arguments follow the standard's rules: codes 1000 and 3000-4999, reasons up to 123 bytes."""
+        check_close_args(None, None)
+        check_close_args(1000, "bye")
+        check_close_args(4999, "x" * 123)
+        with self.assertRaises(InvalidAccessError):
+            check_close_args(1001, None)
+        with self.assertRaises(InvalidAccessError):
+            check_close_args(5000, None)
+        with self.assertRaises(DOMSyntaxError):
+            check_close_args(1000, "é" * 62)
+        with self.assertRaises(TypeError):
+            check_close_args(True, None)  # type: ignore[arg-type]
+        with self.assertRaises(TypeError):
+            check_close_args(1000, b"bytes")  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":

@@ -17,10 +17,12 @@ so that it never shadows Python's builtin ``SyntaxError``.
 Wrong Python *types* (``send(42)``) raise the builtin ``TypeError``, as
 WebIDL's conversions throw a ``TypeError`` in JavaScript.
 
-Two wsnb extras that no browser throws live here too, so that every
+The wsnb extras that no browser throws live here too, so that every
 exception wsnb raises is in this module: ``SocketClosed`` (a wait for an
-event that can no longer come) and ``QueueFull`` (a pattern's bounded send
-queue refusing a message).
+event that can no longer come), ``ArgumentTypeError`` (an argument of the
+wrong type), and the patterns' ``QueueFull`` (a bounded send queue refusing
+a message), ``MessageValidationError`` (a typed message that does not fit
+its schema) and ``ChunkError`` (a malformed chunk).
 """
 
 from __future__ import annotations
@@ -32,10 +34,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ArgumentTypeError",
+    "ChunkError",
     "DOMException",
     "DOMSyntaxError",
     "InvalidAccessError",
     "InvalidStateError",
+    "MessageValidationError",
     "QueueFull",
     "SocketClosed",
 ]
@@ -137,3 +141,24 @@ class ArgumentTypeError(TypeError, ValueError):
     raised for every bad argument before their checks were unified; code
     that catches either keeps working.
     """
+
+
+class MessageValidationError(ValueError):
+    """Raised when a message does not match its schema.
+
+    Attributes:
+        path: Where the problem is, such as ``"chat.text"``.
+        problem: What is wrong there.
+    """
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(path, problem)
+        self.path = path
+        self.problem = problem
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.problem}" if self.path else self.problem
+
+
+class ChunkError(ValueError):
+    """Raised when a chunk is malformed or does not fit its message."""

@@ -42,7 +42,17 @@ from typing import Any, Coroutine, TypeVar
 
 from .exceptions import InvalidStateError
 
-__all__ = ["Waiters", "background_loop", "in_loop_thread", "run_blocking", "run_on", "running_loop", "socket_loop"]
+__all__ = [
+    "Waiters",
+    "background_loop",
+    "call_on",
+    "call_soon_on",
+    "in_loop_thread",
+    "run_blocking",
+    "run_on",
+    "running_loop",
+    "socket_loop",
+]
 
 T = TypeVar("T")
 
@@ -88,6 +98,42 @@ def socket_loop() -> asyncio.AbstractEventLoop:
 def in_loop_thread(loop: asyncio.AbstractEventLoop) -> bool:
     """Return True when called from code that ``loop`` is running right now."""
     return running_loop() is loop
+
+
+def call_soon_on(loop: asyncio.AbstractEventLoop, callback: Callable[..., Any], *args: Any) -> None:
+    """Run ``callback(*args)`` on ``loop`` and return at once, from any thread.
+
+    For a call whose result nobody waits for (``WebSocket.send()`` queuing a
+    message, a widget asking for a redraw): called from the loop's thread it
+    runs now, from another thread it runs when the loop next does.
+    """
+    if in_loop_thread(loop):
+        callback(*args)
+    else:
+        loop.call_soon_threadsafe(callback, *args)
+
+
+def call_on(loop: asyncio.AbstractEventLoop, function: Callable[..., T], *args: Any) -> T:
+    """Run ``function(*args)`` on ``loop`` and return its result, from any thread.
+
+    For a call whose result the caller needs (a pattern's ``send()``).
+    Called from that loop's thread it runs at once; from another thread (a
+    widget callback, a user thread) it is handed to the loop and this
+    thread waits for the result, so return values and exceptions reach the
+    caller either way.
+    """
+    if in_loop_thread(loop):
+        return function(*args)
+    future: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+    def run() -> None:
+        try:
+            future.set_result(function(*args))
+        except BaseException as exc:  # handed to the calling thread
+            future.set_exception(exc)
+
+    loop.call_soon_threadsafe(run)
+    return future.result()
 
 
 async def run_on(loop: asyncio.AbstractEventLoop | None, coro: Coroutine[Any, Any, T]) -> T:

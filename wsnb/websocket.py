@@ -31,11 +31,12 @@ from . import loop as _loop
 from ._engine import EngineConnection, EngineFailure, EngineOptions, open_connection
 from ._text import encode_usv
 from .blob import Blob
-from .codes import ReadyState, can_send_from_script
+from .checks import check_close_args
+from .codes import ReadyState
 from .diagnostics import Failure, FrameRecord
 from .events import CloseEvent, Event
 from .target import EventHandler, EventTarget, add_aliases
-from .exceptions import DOMSyntaxError, InvalidAccessError, InvalidStateError, SocketClosed
+from .exceptions import InvalidStateError, SocketClosed
 from .url import parse_protocols, parse_url
 
 if TYPE_CHECKING:
@@ -490,10 +491,7 @@ class WebSocket(SocketTarget):
         return self._loop
 
     def _in_loop(self, callback: Any, *args: Any) -> None:
-        if _loop.in_loop_thread(self._loop):
-            callback(*args)
-        else:
-            self._loop.call_soon_threadsafe(callback, *args)
+        _loop.call_soon_on(self._loop, callback, *args)
 
     def _start(self) -> None:
         self._open_task = self._loop.create_task(
@@ -668,37 +666,6 @@ class WebSocket(SocketTarget):
             f"<WebSocket url={self._url!r} readyState={self._ready_state.name} "
             f"bufferedAmount={self._buffered}>"
         )
-
-
-def check_close_args(code: int | None, reason: str | None) -> str:
-    """Check ``close()``'s arguments as the standard does, before any state changes; return the reason to send.
-
-    Shared by ``WebSocket.close()`` and the patterns, which check them even
-    when they have no socket to pass them to (between two connections).
-    The reason returned is the text a Close frame carries: lone surrogates
-    replaced by U+FFFD, "" when none was given.
-
-    Raises:
-        TypeError: If code is not an int or reason not a str.
-        InvalidAccessError: For a code other than 1000 or 3000-4999.
-        DOMSyntaxError: For a reason longer than 123 bytes of UTF-8.
-    """
-    if code is not None:
-        if isinstance(code, bool) or not isinstance(code, int):
-            raise TypeError(f"code must be an int or None, not {code.__class__.__name__}")
-        if not can_send_from_script(code):
-            raise InvalidAccessError(
-                f"close code {code} is not allowed: use 1000, or 3000-4999 "
-                "(1001-2999 are reserved for the protocol and the browser)"
-            )
-    if reason is None:
-        return ""
-    if not isinstance(reason, str):
-        raise TypeError(f"reason must be a str or None, not {reason.__class__.__name__}")
-    encoded = encode_usv(reason)
-    if len(encoded) > 123:
-        raise DOMSyntaxError(f"the close reason is {len(encoded)} bytes of UTF-8; at most 123 are allowed")
-    return encoded.decode("utf-8")
 
 
 def _not_binary(data: object) -> TypeError:

@@ -21,9 +21,8 @@ from wsnb.patterns import MessageErrorEvent, OverflowEvent, QueueFull
 from wsnb.patterns._events import copy_event, fire
 from wsnb.patterns._queue import SendQueue
 from wsnb.patterns._socket import Wrapper, resolve_factory
-from wsnb.patterns._timers import Timers, call_in_loop
+from wsnb.patterns._timers import Timers
 from wsnb.servers import serve
-from wsnb.websocket import check_close_args
 
 from .patterns_support import TIMEOUT, bounded, closed, with_timeouts
 
@@ -38,13 +37,14 @@ class Plain(Wrapper):
 
 class ExportsTests(unittest.TestCase):
     def test_package_exports_its_modules(self):
-        """wsnb.patterns.__all__ is the union of its modules' __all__, once each, and QueueFull."""
+        """wsnb.patterns.__all__ is the union of its modules' __all__, once each, and its exceptions."""
         modules = [
             importlib.import_module(f"wsnb.patterns.{info.name}")
             for info in pkgutil.iter_modules(wsnb.patterns.__path__)
         ]
-        # QueueFull is defined with every other exception, in wsnb.exceptions.
-        names = [name for module in modules for name in getattr(module, "__all__", [])] + ["QueueFull"]
+        # The patterns' exceptions are defined with every other one, in wsnb.exceptions.
+        exceptions = ["ChunkError", "MessageValidationError", "QueueFull"]
+        names = [name for module in modules for name in getattr(module, "__all__", [])] + exceptions
         self.assertEqual(len(names), len(set(names)))
         self.assertEqual(sorted(wsnb.patterns.__all__), sorted(names))
         for name in names:
@@ -74,24 +74,6 @@ class ResolveFactoryTests(unittest.TestCase):
         """A given factory is returned as is."""
         factory = object.__new__
         self.assertIs(resolve_factory(None, factory), factory)  # type: ignore[arg-type]
-
-
-class CheckTests(unittest.TestCase):
-    def test_close_args(self):
-        """close() arguments follow WebSocket.close()'s rules."""
-        check_close_args(None, None)
-        check_close_args(1000, "bye")
-        check_close_args(4999, "x" * 123)
-        with self.assertRaises(InvalidAccessError):
-            check_close_args(1001, None)
-        with self.assertRaises(InvalidAccessError):
-            check_close_args(5000, None)
-        with self.assertRaises(DOMSyntaxError):
-            check_close_args(1000, "é" * 62)
-        with self.assertRaises(TypeError):
-            check_close_args(True, None)  # type: ignore[arg-type]
-        with self.assertRaises(TypeError):
-            check_close_args(1000, b"bytes")  # type: ignore[arg-type]
 
 
 class SendQueueTests(unittest.TestCase):
@@ -228,23 +210,6 @@ class TimersTests(unittest.IsolatedAsyncioTestCase):
             with self.assertRaises(RuntimeError):
                 await task  # the timers' done callback was added first: it ran
         self.assertIn("exception in a task of 'owner'", logs.output[0])
-
-    async def test_call_in_loop_from_another_thread(self):
-        """call_in_loop hands the call to the loop and returns its result or raises its error."""
-        loop = asyncio.get_running_loop()
-        self.assertEqual(call_in_loop(loop, lambda: 1), 1)
-        threads = []
-
-        def work():
-            import threading
-
-            threads.append(threading.current_thread())
-            return threading.current_thread()
-
-        result = await asyncio.to_thread(call_in_loop, loop, work)
-        self.assertIs(result, threads[0])
-        with self.assertRaises(ZeroDivisionError):
-            await asyncio.to_thread(call_in_loop, loop, lambda: 1 / 0)
 
 
 @with_timeouts

@@ -32,7 +32,7 @@ reference, and why:
 
 from __future__ import annotations
 
-from ..exceptions import QueueFull
+from ..exceptions import ChunkError, MessageValidationError, QueueFull
 from ._events import MessageErrorEvent
 from ._queue import OverflowEvent, OverflowPolicy
 from ._socket import SocketLike
@@ -49,7 +49,6 @@ from .chunking import (
     HEADER,
     Chunk,
     Chunked,
-    ChunkError,
     Reassembler,
     parse_chunk,
     split_message,
@@ -68,7 +67,7 @@ from .reconnecting import (
 )
 from .request_response import RequestResponse
 from .robust import Robust, RobustState
-from .typed import MessageValidationError, Schema, Typed
+from .typed import Schema, Typed
 
 __all__ = [
     "DEFAULT_LEVELS",

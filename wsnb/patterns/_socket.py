@@ -16,6 +16,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any, ClassVar, Protocol
 
+from ..checks import check_close_args
 from .. import loop as _loop
 from ..codes import ReadyState
 from ..diagnostics import Failure
@@ -23,9 +24,9 @@ from ..events import CloseEvent, Event
 from ..exceptions import SocketClosed
 from ..target import EventTarget
 from ..url import parse_url
-from ..websocket import SocketTarget, check_close_args
+from ..websocket import SocketTarget
 from ._events import copy_event, fire
-from ._timers import Timers, call_in_loop
+from ._timers import Timers
 
 __all__ = ["SocketLike"]
 
@@ -131,7 +132,7 @@ class Wrapper(SocketTarget):
 
     def _start(self) -> None:
         """Make the socket with the factory; call it last in ``__init__``."""
-        self._socket = call_in_loop(self._loop, self._make_socket)
+        self._socket = _loop.call_on(self._loop, self._make_socket)
 
     def _make_socket(self) -> SocketLike:
         socket = self._factory()
@@ -190,12 +191,12 @@ class Wrapper(SocketTarget):
 
     def send(self, data: Any) -> Any:
         """Send ``data`` on the wrapped socket (see the subclass for what it adds)."""
-        return call_in_loop(self._loop, self._socket.send, data)
+        return _loop.call_on(self._loop, self._socket.send, data)
 
     def close(self, code: int | None = None, reason: str | None = None) -> None:
         """Close the wrapped socket, with the same arguments and checks as ``WebSocket.close()``."""
         check_close_args(code, reason)
-        call_in_loop(self._loop, self._close, code, reason)
+        _loop.call_on(self._loop, self._close, code, reason)
 
     def _close(self, code: int | None, reason: str | None) -> None:
         self._before_close()

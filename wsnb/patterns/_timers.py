@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
-from .. import loop as _loop
 
 __all__: list[str] = []
 
@@ -16,28 +14,6 @@ logger = logging.getLogger("wsnb.patterns")
 """Where patterns report exceptions raised in their timers (``wsnb.patterns``)."""
 
 T = TypeVar("T")
-
-
-def call_in_loop(loop: asyncio.AbstractEventLoop, function: Callable[..., T], *args: Any) -> T:
-    """Run ``function(*args)`` on ``loop`` and return its result, from any thread.
-
-    Pattern state lives on its loop. Called from that loop's thread it runs
-    at once; from another thread (a widget callback, a user thread) it is
-    handed to the loop and this thread waits for the result, so return
-    values and exceptions reach the caller either way.
-    """
-    if _loop.in_loop_thread(loop):
-        return function(*args)
-    future: concurrent.futures.Future[T] = concurrent.futures.Future()
-
-    def run() -> None:
-        try:
-            future.set_result(function(*args))
-        except BaseException as exc:  # handed to the calling thread
-            future.set_exception(exc)
-
-    loop.call_soon_threadsafe(run)
-    return future.result()
 
 
 class Timers:

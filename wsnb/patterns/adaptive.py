@@ -51,13 +51,14 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from .. import loop as _loop
 from ..checks import check_int, check_number
 from ..events import Event, MessageEvent
 from ..target import EventHandler
 from ..websocket import binary_size
 from ._events import fire
 from ._socket import Factory, Wrapper
-from ._timers import call_in_loop
+
 
 __all__ = ["DEFAULT_LEVELS", "Adaptive", "QualityEvent", "message_size", "quality_request"]
 
@@ -203,7 +204,7 @@ class Adaptive(Wrapper):
         The timer calls it at the end of every window. It changes the level
         (and sends a request and fires ``quality``) when the rule says so.
         """
-        return call_in_loop(self._loop, self._update, float(throughput))
+        return _loop.call_on(self._loop, self._update, float(throughput))
 
     def _update(self, throughput: float) -> str:
         self.throughput = throughput

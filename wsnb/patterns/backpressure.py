@@ -52,7 +52,7 @@ from ..codes import ReadyState
 from ..exceptions import InvalidStateError, SocketClosed
 from ..websocket import binary_size
 from ._socket import Factory, Wrapper
-from ._timers import call_in_loop
+
 
 __all__ = ["Backpressure"]
 
@@ -119,7 +119,7 @@ class Backpressure(Wrapper):
             TypeError: For data of another type.
         """
         size = _size(data)
-        return call_in_loop(self._loop, self._send, data, size)
+        return _loop.call_on(self._loop, self._send, data, size)
 
     def _check_state(self) -> None:
         state = self.readyState

@@ -62,7 +62,7 @@ from ..exceptions import InvalidStateError, QueueFull
 from ._events import fire
 from ._queue import OverflowEvent
 from ._socket import Factory, Wrapper, drain_ended
-from ._timers import call_in_loop
+
 
 __all__ = ["Batching", "decode_batch", "encode_batch"]
 
@@ -173,7 +173,7 @@ class Batching(Wrapper):
             QueueFull: ``max_pending`` messages wait and the policy is ``"raise"``.
             InvalidStateError: The socket is closing or closed.
         """
-        return call_in_loop(self._loop, self._send, data)
+        return _loop.call_on(self._loop, self._send, data)
 
     def _send(self, data: Any) -> str:
         if self._finished or self.readyState in (ReadyState.CLOSING, ReadyState.CLOSED):
@@ -207,7 +207,7 @@ class Batching(Wrapper):
 
     def flush(self) -> int:
         """Send what waits now, as batches, unless backpressure holds it; return batches sent."""
-        return call_in_loop(self._loop, self._flush)
+        return _loop.call_on(self._loop, self._flush)
 
     def _flush(self, force: bool = False) -> int:
         # force: send even above max_buffered (used by close()).

@@ -58,17 +58,18 @@ import struct
 from dataclasses import dataclass
 from typing import Any
 
+from .. import loop as _loop
 from .._text import encode_usv
 from ..blob import Blob
 from ..events import Event, MessageEvent
 from ..target import EventHandler
-from ..exceptions import InvalidStateError
+from ..exceptions import ChunkError, InvalidStateError
 from ..websocket import binary_payload
 from ._events import MessageErrorEvent, fire
 from ._socket import Factory, Wrapper
-from ._timers import call_in_loop
 
-__all__ = ["HEADER", "Chunk", "ChunkError", "Chunked", "Reassembler", "parse_chunk", "split_message"]
+
+__all__ = ["HEADER", "Chunk", "Chunked", "Reassembler", "parse_chunk", "split_message"]
 
 HEADER = struct.Struct("!2sBBIII")
 """The chunk header: magic, version, kind, message id, index, count (16 bytes)."""
@@ -77,10 +78,6 @@ MAGIC = b"WC"
 VERSION = 1
 TEXT, BINARY = 0, 1
 MAX_ID = 2**32 - 1
-
-
-class ChunkError(ValueError):
-    """Raised when a chunk is malformed or does not fit its message."""
 
 
 @dataclass(frozen=True)
@@ -263,7 +260,7 @@ class Chunked(Wrapper):
         """
         if not isinstance(data, str):
             data = binary_payload(data)  # a Blob or any buffer, as WebSocket.send() takes
-        return call_in_loop(self._loop, self._send, data)
+        return _loop.call_on(self._loop, self._send, data)
 
     def _send(self, data: str | bytes) -> int:
         if self.readyState == self.CONNECTING:

@@ -54,11 +54,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..checks import check_number
+from .. import loop as _loop
+from ..checks import check_close_args, check_number
 from ..events import Event, MessageEvent
-from ..websocket import check_close_args
 from ._socket import Factory, Wrapper
-from ._timers import call_in_loop, logger
+from ._timers import logger
 
 __all__ = ["Heartbeat"]
 
@@ -135,7 +135,7 @@ class Heartbeat(Wrapper):
     @interval.setter
     def interval(self, value: float) -> None:
         check_number("interval", value, minimum=0)
-        call_in_loop(self._loop, self._set_interval, float(value))
+        _loop.call_on(self._loop, self._set_interval, float(value))
 
     def _set_interval(self, value: float) -> None:
         self._interval = value

@@ -54,16 +54,16 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..checks import check_number
+from ..checks import check_close_args, check_number
 from .. import loop as _loop
 from ..codes import ReadyState
 from ..events import CloseEvent, Event
 from ..target import EventHandler
 from ..exceptions import InvalidStateError
-from ..websocket import SocketTarget, check_close_args
+from ..websocket import SocketTarget
 from ._events import copy_event, fire
 from ._socket import Factory, SocketLike, resolve_factory
-from ._timers import Timers, call_in_loop
+from ._timers import Timers
 from .heartbeat import Heartbeat
 
 __all__ = ["Idle"]
@@ -128,7 +128,7 @@ class Idle(SocketTarget):
         self._idle_timer: Any = None
         self._loop = _loop.socket_loop()
         self._timers = Timers(self._loop, self)
-        self._socket: SocketLike = call_in_loop(self._loop, self._connect)
+        self._socket: SocketLike = _loop.call_on(self._loop, self._connect)
         if mode == "slow" and not hasattr(self._socket, "interval"):
             self._socket.close()
             raise TypeError("mode='slow' needs a socket with a settable interval, such as a Heartbeat")
@@ -180,7 +180,7 @@ class Idle(SocketTarget):
             InvalidStateError: Paused in ``"close"`` mode (call ``resume()``
                 and wait for ``open``), or as the socket's ``send()`` raises.
         """
-        return call_in_loop(self._loop, self._send, data)
+        return _loop.call_on(self._loop, self._send, data)
 
     def _send(self, data: Any) -> Any:
         if self.paused:
@@ -194,7 +194,7 @@ class Idle(SocketTarget):
 
     def pause(self) -> None:
         """Pause now: a slower heartbeat, or close with 1000 (``"idle"``)."""
-        call_in_loop(self._loop, self._pause)
+        _loop.call_on(self._loop, self._pause)
 
     def _pause(self) -> None:
         if self.paused or self._done or self._close_requested:
@@ -211,7 +211,7 @@ class Idle(SocketTarget):
 
     def resume(self) -> None:
         """Resume: the normal heartbeat, or a new connection if the last one is closing or closed."""
-        call_in_loop(self._loop, self._resume)
+        _loop.call_on(self._loop, self._resume)
 
     def _resume(self) -> None:
         if not self.paused or self._done or self._close_requested:
@@ -230,7 +230,7 @@ class Idle(SocketTarget):
     def close(self, code: int | None = None, reason: str | None = None) -> None:
         """Close for good (same arguments and checks as ``WebSocket.close()``)."""
         check_close_args(code, reason)
-        call_in_loop(self._loop, self._close, code, reason)
+        _loop.call_on(self._loop, self._close, code, reason)
 
     def _close(self, code: int | None, reason: str | None) -> None:
         if self._close_requested or self._done:

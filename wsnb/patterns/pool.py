@@ -31,15 +31,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..checks import check_int
+from ..checks import check_close_args, check_int
 from .. import loop as _loop
 from ..codes import ReadyState
 from ..events import CloseEvent, Event, MessageEvent
 from ..exceptions import InvalidStateError
-from ..websocket import SocketTarget, check_close_args
+from ..websocket import SocketTarget
 from ._events import copy_event, fire
 from ._socket import Factory, SocketLike, resolve_factory
-from ._timers import Timers, call_in_loop
+from ._timers import Timers
 
 __all__ = ["Pool"]
 
@@ -72,7 +72,7 @@ class Pool(SocketTarget):
         self._done = False
         self._closed_members: set[int] = set()
         self.sends = [0] * size
-        self.connections: tuple[SocketLike, ...] = call_in_loop(self._loop, self._make, size)
+        self.connections: tuple[SocketLike, ...] = _loop.call_on(self._loop, self._make, size)
 
     def _make(self, size: int) -> tuple[SocketLike, ...]:
         members = tuple(self._factory() for _ in range(size))
@@ -120,7 +120,7 @@ class Pool(SocketTarget):
         Raises:
             InvalidStateError: If no member is OPEN.
         """
-        return call_in_loop(self._loop, self._send, data)
+        return _loop.call_on(self._loop, self._send, data)
 
     def _send(self, data: Any) -> int:
         size = len(self.connections)
@@ -136,7 +136,7 @@ class Pool(SocketTarget):
 
     def broadcast(self, data: Any) -> int:
         """Send ``data`` on every OPEN member; return how many."""
-        return call_in_loop(self._loop, self._broadcast, data)
+        return _loop.call_on(self._loop, self._broadcast, data)
 
     def _broadcast(self, data: Any) -> int:
         count = 0
@@ -150,7 +150,7 @@ class Pool(SocketTarget):
     def close(self, code: int | None = None, reason: str | None = None) -> None:
         """Close every member (same arguments and checks as ``WebSocket.close()``)."""
         check_close_args(code, reason)
-        call_in_loop(self._loop, self._close, code, reason)
+        _loop.call_on(self._loop, self._close, code, reason)
 
     def _close(self, code: int | None, reason: str | None) -> None:
         if self._closing or self._done:

@@ -37,11 +37,12 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from .. import loop as _loop
 from ..checks import check_int, check_number
 from ..codes import ReadyState
 from ..exceptions import InvalidStateError
 from ._socket import Factory, Wrapper
-from ._timers import call_in_loop
+
 
 __all__ = ["RateLimited"]
 
@@ -112,7 +113,7 @@ class RateLimited(Wrapper):
         Raises:
             InvalidStateError: While CONNECTING (no slot is used).
         """
-        return call_in_loop(self._loop, self._send, data)
+        return _loop.call_on(self._loop, self._send, data)
 
     def _send(self, data: Any) -> bool:
         if self.readyState is ReadyState.CONNECTING:

@@ -49,17 +49,17 @@ import random as _random
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from ..checks import check_int, check_number
+from ..checks import check_close_args, check_int, check_number
 from .. import loop as _loop
 from ..codes import ReadyState
 from ..diagnostics import Failure
 from ..events import CloseEvent, Event
 from ..target import EventHandler
 from ..exceptions import InvalidStateError
-from ..websocket import SocketTarget, check_close_args
+from ..websocket import SocketTarget
 from ._events import copy_event, fire
 from ._socket import Factory, SocketLike, resolve_factory
-from ._timers import Timers, call_in_loop, logger
+from ._timers import Timers, logger
 
 __all__ = [
     "RECONNECT_CODES",
@@ -300,7 +300,7 @@ class Reconnecting(SocketTarget):
         self._timer: Any = None
         self._loop = _loop.socket_loop()
         self._timers = Timers(self._loop, self)
-        call_in_loop(self._loop, self._connect, True)
+        _loop.call_on(self._loop, self._connect, True)
 
     # -- Attributes --------------------------------------------------------------
 
@@ -351,7 +351,7 @@ class Reconnecting(SocketTarget):
         After ``close()`` the data is passed to the last socket, which
         discards it as a closed WebSocket does.
         """
-        return call_in_loop(self._loop, self._send, data)
+        return _loop.call_on(self._loop, self._send, data)
 
     def _send(self, data: Any) -> Any:
         if self._ready_state is ReadyState.CONNECTING:
@@ -371,7 +371,7 @@ class Reconnecting(SocketTarget):
         fires (code 1006, as for a WebSocket closed while CONNECTING).
         """
         check_close_args(code, reason)
-        call_in_loop(self._loop, self._close, code, reason)
+        _loop.call_on(self._loop, self._close, code, reason)
 
     def _close(self, code: int | None, reason: str | None) -> None:
         if self._ready_state in (ReadyState.CLOSING, ReadyState.CLOSED):

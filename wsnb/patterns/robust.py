@@ -87,7 +87,7 @@ from ..websocket import binary_payload
 from ._events import MessageErrorEvent, fire
 from ._queue import OverflowEvent, SendQueue
 from ._socket import Factory, SocketLike, Wrapper, drain_ended
-from ._timers import call_in_loop
+
 from .reconnecting import Reconnecting
 
 __all__ = ["Robust", "RobustState"]
@@ -204,7 +204,7 @@ class Robust(Wrapper):
                 for good.
             TypeError: The data cannot be sent in this mode.
         """
-        return call_in_loop(self._loop, self._send, data)
+        return _loop.call_on(self._loop, self._send, data)
 
     def _send(self, data: Any) -> str:
         if self._finished or self.readyState in (ReadyState.CLOSING, ReadyState.CLOSED):

@@ -54,30 +54,15 @@ import types
 import typing
 from typing import Any, Literal, Union
 
+from .. import loop as _loop
+from ..exceptions import MessageValidationError
 from ..events import Event, MessageEvent
 from ..target import EventHandler
 from ._events import MessageErrorEvent, fire
 from ._socket import Factory, Wrapper
-from ._timers import call_in_loop
-
-__all__ = ["MessageValidationError", "Schema", "Typed"]
 
 
-class MessageValidationError(ValueError):
-    """Raised when a message does not match its schema.
-
-    Attributes:
-        path: Where the problem is, such as ``"chat.text"``.
-        problem: What is wrong there.
-    """
-
-    def __init__(self, path: str, problem: str) -> None:
-        super().__init__(path, problem)
-        self.path = path
-        self.problem = problem
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.problem}" if self.path else self.problem
+__all__ = ["Schema", "Typed"]
 
 
 def _describe(value: Any) -> str:
@@ -325,7 +310,7 @@ class Typed(Wrapper):
                 text = json.dumps(_dump(message), separators=(",", ":"), ensure_ascii=False)
             except (TypeError, ValueError) as exc:
                 raise TypeError(f"the message is not JSON-serialisable: {exc}") from None
-        call_in_loop(self._loop, self._socket.send, text)
+        _loop.call_on(self._loop, self._socket.send, text)
 
     def _on_message(self, event: Event) -> None:
         assert isinstance(event, MessageEvent)

@@ -46,7 +46,8 @@ from typing import Any
 
 from websockets.asyncio.server import ServerConnection
 
-from ..patterns.chunking import ChunkError, Reassembler, parse_chunk, split_message
+from ..exceptions import ChunkError
+from ..patterns.chunking import Reassembler, parse_chunk, split_message
 from ..checks import check_int
 from ._base import Lab
 

@@ -447,10 +447,7 @@ class LivePlot:
 
     def _in_loop(self, callback: Callable[[], None]) -> None:
         assert self._loop is not None
-        if _loop.in_loop_thread(self._loop):
-            callback()
-        else:
-            self._loop.call_soon_threadsafe(callback)
+        _loop.call_soon_on(self._loop, callback)
 
     def _stop_frames(self) -> None:
         """Cancel the pending frame, from any thread."""

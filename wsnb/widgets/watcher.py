@@ -166,10 +166,7 @@ class SocketWatcher:
 
     def changed(self) -> None:
         """Ask for an update of the views (from any thread); coalesced with the others."""
-        if _loop.in_loop_thread(self._loop):
-            self._coalescer.mark()
-        else:
-            self._loop.call_soon_threadsafe(self._coalescer.mark)
+        _loop.call_soon_on(self._loop, self._coalescer.mark)
 
     def update_now(self) -> None:
         """Update the views now, without waiting for the next coalesced update.

@@ -201,8 +201,9 @@ class Waiters:
     """
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
+        self.loop = loop
         self._futures: list[asyncio.Future[None]] = []
+        self._wake_scheduled = False
 
     def __bool__(self) -> bool:
         """Whether anyone waits (so the owner can skip :meth:`wake` on a hot path)."""
@@ -234,7 +235,7 @@ class Waiters:
                 error = ended()
                 if error is not None:
                     raise error
-                future: asyncio.Future[None] = self._loop.create_future()
+                future: asyncio.Future[None] = self.loop.create_future()
                 self._futures.append(future)
                 try:
                     await future
@@ -243,12 +244,23 @@ class Waiters:
                         self._futures.remove(future)
 
         try:
-            await run_on(self._loop, asyncio.wait_for(wait(), timeout))
+            await run_on(self.loop, asyncio.wait_for(wait(), timeout))
         except asyncio.TimeoutError:
             raise TimeoutError(f"{describe()} after {timeout} s") from None
 
+    def wake_soon(self) -> None:
+        """Wake the waiters when the loop next runs: any number of changes in one turn cost one wake.
+
+        For an owner whose condition moves with every message of a stream
+        (a live plot's sample count). Call it on the owner's loop.
+        """
+        if self._futures and not self._wake_scheduled:
+            self._wake_scheduled = True
+            self.loop.call_soon(self.wake)
+
     def wake(self) -> None:
         """Let every waiter check its condition again. Call it on the owner's loop."""
+        self._wake_scheduled = False
         futures, self._futures = self._futures, []
         for future in futures:
             if not future.done():

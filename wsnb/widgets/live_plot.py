@@ -53,6 +53,7 @@ from numbers import Real
 from typing import TYPE_CHECKING, Any
 
 from ..checks import check_int
+from ..exceptions import SocketClosed
 from .renderers import RENDERER_CLASSES, Renderer, current_backend, renderer_for_backend
 from .scheduling import Coalescer
 from .series import SeriesBuffer, decimate, is_ndarray
@@ -254,8 +255,9 @@ class LivePlot:
         self._closed: bool = False
         self._lines: dict[str, Line2D] = {}
         self._legend_for: tuple[str, ...] = ()
-        self._drawn_waiters: list[asyncio.Future[None]] = []
-        self._count_waiters: list[tuple[str | None, int, asyncio.Future[int]]] = []
+        # wait_samples() and wait_drawn(), on the loop they were called on.
+        self._sample_waiters: _loop.Waiters | None = None
+        self._drawn_waiters: _loop.Waiters | None = None
 
         self.renderer: str = renderer_for_backend(current_backend()) if renderer == "auto" else renderer
         figure, axes = self._make_figure()
@@ -329,8 +331,9 @@ class LivePlot:
         frames = self._frames
         if (frames is None or not frames.pending) and not self._paused:
             self._request_frame()
-        if self._count_waiters:
-            self._check_counts()
+        waiters = self._sample_waiters
+        if waiters:
+            _loop.call_soon_on(waiters.loop, waiters.wake_soon)
 
     def _store(self, values: Any, x: float) -> None:
         cls = values.__class__
@@ -432,8 +435,9 @@ class LivePlot:
         self._store(values, x)
         self.messages += 1
         self._dirty = True
-        if self._count_waiters:
-            self._in_loop_or_now(self._check_counts)
+        waiters = self._sample_waiters
+        if waiters:
+            _loop.call_soon_on(waiters.loop, waiters.wake_soon)
         if self._loop is None:
             try:
                 self._loop = asyncio.get_running_loop()  # a cell: draw on the kernel's loop
@@ -497,11 +501,9 @@ class LivePlot:
         spent = time.perf_counter() - start
         self.frame_times.append(spent)
         self.redraws += 1
-        if self._drawn_waiters:
-            waiters, self._drawn_waiters = self._drawn_waiters, []
-            for waiter in waiters:
-                if not waiter.done():
-                    waiter.set_result(None)
+        waiters = self._drawn_waiters
+        if waiters:
+            _loop.call_soon_on(waiters.loop, waiters.wake)
         return spent
 
     async def wait_samples(self, count: int, *, series: str | None = None, timeout: float | None = None) -> int:
@@ -521,31 +523,25 @@ class LivePlot:
             TimeoutError: If the count was not reached within ``timeout``.
             SocketClosed: If the source closed first.
         """
-        try:
-            return await _loop.run_on(self._loop, self._wait_samples_here(series, count, timeout))
-        except asyncio.TimeoutError:
-            raise TimeoutError(
-                f"{self._count_of(series)} of {_what(series, count)} within {timeout} s"
-            ) from None
+        def ended() -> BaseException | None:
+            last_event = getattr(self._source, "last_event", None)
+            closed = last_event(self._final_type) if self._final_type and last_event is not None else None
+            return SocketClosed(_what(series, count), closed) if closed is not None else None
 
-    async def _wait_samples_here(self, series: str | None, count: int, timeout: float | None) -> int:
-        reached = self._count_of(series)
-        if reached >= count:
-            return reached
-        last_event = getattr(self._source, "last_event", None)
-        closed = last_event(self._final_type) if self._final_type and last_event is not None else None
-        if closed is not None:
-            from ..exceptions import SocketClosed
+        self._sample_waiters = waiters = self._waiters_on(self._loop, self._sample_waiters)
+        await waiters.until(
+            lambda: self._count_of(series) >= count,
+            timeout=timeout,
+            ended=ended,
+            describe=lambda: f"{self._count_of(series)} of {_what(series, count)}",
+        )
+        return self._count_of(series)
 
-            raise SocketClosed(_what(series, count), closed)
-        waiter: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        entry = (series, count, waiter)
-        self._count_waiters.append(entry)
-        try:
-            return await asyncio.wait_for(waiter, timeout)
-        finally:
-            if entry in self._count_waiters:
-                self._count_waiters.remove(entry)
+    @staticmethod
+    def _waiters_on(loop: asyncio.AbstractEventLoop | None, waiters: _loop.Waiters | None) -> _loop.Waiters:
+        """The waiters on ``loop`` (the plot's, else the caller's), made anew if the loop changed."""
+        loop = loop if loop is not None else asyncio.get_running_loop()
+        return waiters if waiters is not None and waiters.loop is loop else _loop.Waiters(loop)
 
     def _count_of(self, series: str | None) -> int:
         if series is None:
@@ -553,24 +549,10 @@ class LivePlot:
         buffer = self._buffers.get(series)
         return 0 if buffer is None else buffer.total
 
-    def _check_counts(self) -> None:
-        for series, count, waiter in tuple(self._count_waiters):
-            reached = self._count_of(series)
-            if reached >= count and not waiter.done():
-                waiter.set_result(reached)
-
     def _on_final(self, event: Any) -> None:
-        from ..exceptions import SocketClosed
-
-        for series, count, waiter in tuple(self._count_waiters):
-            if not waiter.done():
-                waiter.set_exception(SocketClosed(_what(series, count), event))
-
-    def _in_loop_or_now(self, callback: Callable[[], None]) -> None:
-        if self._loop is None:
-            callback()
-        else:
-            self._in_loop(callback)
+        waiters = self._sample_waiters
+        if waiters:
+            waiters.wake()  # wait_samples() raises SocketClosed now
 
     async def wait_drawn(self, *, timeout: float | None = None) -> None:
         """Wait until everything stored so far is drawn (a frame came after it).
@@ -584,25 +566,22 @@ class LivePlot:
             TimeoutError: If no frame came within ``timeout`` seconds.
             RuntimeError: If the plot is closed first.
         """
-        try:
-            await _loop.run_on(self._loop, self._wait_drawn_here(timeout))
-        except asyncio.TimeoutError:
-            raise TimeoutError(
-                f"no frame within {timeout} s{' (the plot is paused)' if self._paused else ''}"
-            ) from None
-
-    async def _wait_drawn_here(self, timeout: float | None) -> None:
         if self._closed:
             raise RuntimeError("this LivePlot is closed")
         if not self._dirty:
             return
-        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._drawn_waiters.append(waiter)
         if self._loop is None:
             # Data came through push() with no source: draw on this loop.
             self._loop = asyncio.get_running_loop()
-            self._request_frame()
-        await asyncio.wait_for(waiter, timeout)
+        drawn = self.redraws
+        self._drawn_waiters = waiters = self._waiters_on(self._loop, self._drawn_waiters)
+        _loop.call_soon_on(waiters.loop, self._request_frame)
+        await waiters.until(
+            lambda: self.redraws > drawn,
+            timeout=timeout,
+            ended=lambda: RuntimeError("the LivePlot was closed before the frame") if self._closed else None,
+            describe=lambda: f"no frame{' (the plot is paused)' if self._paused else ''}",
+        )
 
     # -- Reading the buffers -----------------------------------------------------
 
@@ -829,10 +808,9 @@ class LivePlot:
         self.detach()
         self._closed = True
         self._stop_frames()
-        waiters, self._drawn_waiters = self._drawn_waiters, []
-        for waiter in waiters:
-            if not waiter.done():
-                waiter.get_loop().call_soon_threadsafe(_fail_waiter, waiter)
+        for waiters in (self._drawn_waiters, self._sample_waiters):
+            if waiters:
+                _loop.call_soon_on(waiters.loop, waiters.wake)  # their waits end now
         self._view.close()
 
     # -- Display -------------------------------------------------------------------
@@ -861,11 +839,6 @@ class LivePlot:
 
 def _what(series: str | None, count: int) -> str:
     return f"{count} messages" if series is None else f"{count} samples of {series!r}"
-
-
-def _fail_waiter(waiter: asyncio.Future[None]) -> None:
-    if not waiter.done():
-        waiter.set_exception(RuntimeError("the LivePlot was closed before the frame"))
 
 
 def _pad(low: float, high: float, margin: float = 0.05) -> tuple[float, float]:

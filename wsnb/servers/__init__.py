@@ -13,8 +13,10 @@ or in a child process that can be killed and restarted::
     process.kill(); process.restart()
 
 or from a shell: ``wsnb serve echo --port 8765``. Servers listen on
-127.0.0.1 and a free port by default; each module's docstring lists the URLs
-and commands its server accepts:
+127.0.0.1 and a free port by default, and accept a web page's handshake
+only from a loopback page (:mod:`~wsnb.servers.origins`: ``origins=[...]``
+or ``--origin`` adds others). Each module's docstring lists the URLs and
+commands its server accepts:
 
 * ``echo`` (:mod:`~wsnb.servers.echo`): sends every message back.
 * ``close-lab`` (:mod:`~wsnb.servers.close_lab`): closes as the client asks.
@@ -46,6 +48,7 @@ from .chat import ChatLab
 from .close_lab import CloseLab
 from .echo import EchoLab
 from .flaky import FlakyLab, FlakySession
+from .origins import LOOPBACK_ORIGIN, OriginPolicy, is_loopback_host
 from .game import GameLab
 from .quality import QUALITY_FRAME, QUALITY_LEVELS, QualityLab
 from .rate_limit import RateLimitLab
@@ -89,4 +92,7 @@ __all__ = [
     "price_walk",
     "REQUEST_STORE",
     "RequestLab",
+    "LOOPBACK_ORIGIN",
+    "OriginPolicy",
+    "is_loopback_host",
 ]

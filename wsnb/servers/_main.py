@@ -87,6 +87,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="a lab option, e.g. status=404 (repeatable)",
     )
     parser.add_argument(
+        "--origin",
+        dest="origins",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="also accept web pages from this origin, e.g. https://hub.example.org or "
+        "http://notebook.local:* (repeatable; loopback pages are always accepted)",
+    )
+    parser.add_argument(
+        "--any-origin",
+        action="store_true",
+        help="accept web pages from any origin (any site open in a browser here could connect)",
+    )
+    parser.add_argument(
         "-v", "--verbose", action="store_true", help="log every connection"
     )
 
@@ -137,10 +151,10 @@ def run_args(args: argparse.Namespace) -> int:
     )
     try:
         lab = make_lab(args.name, dict(args.options))
+        server = LabServer(lab, host=args.host, port=args.port, origins=args.origins, any_origin=args.any_origin)
     except (TypeError, ValueError) as exc:
         print(f"wsnb: {exc}", file=sys.stderr)
         return 2
-    server = LabServer(lab, host=args.host, port=args.port)
     try:
         asyncio.run(serve_until_stopped(server))
     except KeyboardInterrupt:  # pragma: no cover - no signal handlers

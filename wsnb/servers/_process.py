@@ -18,8 +18,10 @@ import sys
 import threading
 import weakref
 from types import TracebackType
+from collections.abc import Iterable
 from typing import IO, TYPE_CHECKING, Any
 
+from .origins import OriginPolicy
 from ._main import format_value
 from ._serve import make_lab
 
@@ -120,11 +122,14 @@ class ServerProcess:
         host: str = "127.0.0.1",
         port: int = 0,
         options: dict[str, Any] | None = None,
+        origins: Iterable[str] = (),
+        any_origin: bool = False,
     ) -> None:
         self.name = name
         self.host = host
         self.options = dict(options or {})
         make_lab(name, self.options)  # fail here, not in the child
+        self.origin_policy = OriginPolicy(origins, any_origin=any_origin)
         self._port = port
         self._child: _Child | None = None
         self.output: collections.deque[str] = collections.deque(maxlen=100)
@@ -132,7 +137,7 @@ class ServerProcess:
     def command(self) -> list[str]:
         """The command line that starts the child."""
         command = [sys.executable, "-m", "wsnb.servers", self.name]
-        command += ["--host", self.host, "--port", str(self._port)]
+        command += ["--host", self.host, "--port", str(self._port), *self.origin_policy.command_line()]
         for key, value in self.options.items():
             command += ["--option", f"{key}={format_value(value)}"]
         return command
@@ -305,7 +310,13 @@ class ServerProcess:
 
 
 def spawn(
-    name: str, *, host: str = "127.0.0.1", port: int = 0, **options: Any
+    name: str,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    origins: Iterable[str] = (),
+    any_origin: bool = False,
+    **options: Any,
 ) -> ServerProcess:
     """Start a lab server in a child process and wait until it listens.
 
@@ -313,6 +324,8 @@ def spawn(
         name: Which lab, a key of :data:`~wsnb.servers.SERVERS`.
         host: Address to listen on; loopback by default.
         port: Port to listen on; 0 picks a free one, kept by :meth:`restart`.
+        origins: Web page origins to accept besides loopback pages.
+        any_origin: Accept a handshake from any web page (with a warning).
         **options: The lab's options; None, bools, numbers and str survive
             the trip through the command line.
 
@@ -322,11 +335,21 @@ def spawn(
         RuntimeError: If the child exits before listening.
 
     """
-    return ServerProcess(name, host=host, port=port, options=options).start()
+    return ServerProcess(
+        name, host=host, port=port, options=options, origins=origins, any_origin=any_origin
+    ).start()
 
 
 async def aspawn(
-    name: str, *, host: str = "127.0.0.1", port: int = 0, **options: Any
+    name: str,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    origins: Iterable[str] = (),
+    any_origin: bool = False,
+    **options: Any,
 ) -> ServerProcess:
     """Like :func:`spawn`, but waits in a thread so the event loop keeps running."""
-    return await asyncio.to_thread(spawn, name, host=host, port=port, **options)
+    return await asyncio.to_thread(
+        spawn, name, host=host, port=port, origins=origins, any_origin=any_origin, **options
+    )

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-from collections.abc import Generator, Sequence
+import warnings
+from collections.abc import Generator, Iterable, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
+from .origins import OriginPolicy, is_loopback_host
 from ._base import Lab, logger
 from .bad_frames import BadFramesLab
 from .big import BigLab
@@ -138,14 +140,43 @@ class LabServer:
         async with serve("echo") as server:
             ...
 
+    Args:
+        lab: The lab to run.
+        host: Address to listen on; loopback by default. Any other address
+            makes the server reachable from other machines: a warning says so.
+        port: Port to listen on; 0 picks a free one.
+        origins: Web page origins to accept besides loopback pages (see
+            :class:`~wsnb.servers.origins.OriginPolicy`).
+        any_origin: Accept a handshake from any web page (with a warning).
+
     Attributes:
         lab: The lab: its counters and controls (for example
             ``server.lab.messages`` for echo).
+        origin_policy: Which ``Origin`` headers are accepted; any other is
+            answered with HTTP 403.
+        refused_origins: Handshakes refused for their origin.
 
     """
 
-    def __init__(self, lab: Lab, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        lab: Lab,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        origins: Iterable[str] = (),
+        any_origin: bool = False,
+    ) -> None:
         self.lab = lab
+        self.origin_policy = OriginPolicy(origins, any_origin=any_origin)
+        self.refused_origins = 0
+        if not is_loopback_host(host):
+            warnings.warn(
+                f"the {lab.name} lab server will listen on {host!r}, not on loopback: other machines "
+                "on the network can connect to it; lab servers are meant for this machine only",
+                RuntimeWarning,
+                stacklevel=2,
+            )
         self._host = host
         self._port = port
         self._server: Server | None = None
@@ -254,7 +285,15 @@ class LabServer:
         connection: ServerConnection,
         request: Request,
     ) -> Response | None:
-        """Enforce the connection cap, then ask the lab."""
+        """Refuse a web page from a foreign origin, enforce the connection cap, then ask the lab."""
+        origin = request.headers.get("Origin")
+        if not self.origin_policy.allows(origin):
+            self.refused_origins += 1
+            logger.warning(
+                "%s: refused a handshake from origin %r with 403: only loopback pages (and %s) may connect",
+                self.name, origin, ", ".join(self.origin_policy.origins) or "no other origin",
+            )
+            return connection.respond(403, f"{self.name}: origin {origin} is not allowed\n")
         if len(self._open) >= self.lab.max_connections:
             return connection.respond(503, f"{self.name}: too many connections\n")
         return self.lab.process_request(connection, request)
@@ -284,7 +323,13 @@ class LabServer:
 
 
 def serve(
-    name: str, *, host: str = "127.0.0.1", port: int = 0, **options: Any
+    name: str,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    origins: Iterable[str] = (),
+    any_origin: bool = False,
+    **options: Any,
 ) -> LabServer:
     """Create a lab server in the current event loop.
 
@@ -299,6 +344,9 @@ def serve(
             ``"close-lab"`` ...).
         host: Address to listen on; loopback by default.
         port: Port to listen on; 0 (the default) picks a free one.
+        origins: Web page origins to accept besides loopback pages, such as
+            ``["https://hub.example.org"]`` or ``["http://notebook.local:*"]``.
+        any_origin: Accept a handshake from any web page (with a warning).
         **options: The lab's options, such as ``status=404`` for ``"reject"``.
 
     Raises:
@@ -306,4 +354,4 @@ def serve(
         TypeError: If the lab has no such option.
 
     """
-    return LabServer(make_lab(name, options), host=host, port=port)
+    return LabServer(make_lab(name, options), host=host, port=port, origins=origins, any_origin=any_origin)

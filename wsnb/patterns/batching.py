@@ -53,6 +53,7 @@ import collections
 import json
 from typing import Any
 
+from .. import _json as peer_json
 from ..checks import check_int, check_number
 from .. import loop as _loop
 from ..codes import ReadyState
@@ -81,7 +82,7 @@ def decode_batch(data: Any) -> list[Any] | None:
     if not isinstance(data, str) or not data.startswith('{"type":"batch"'):
         return None
     try:
-        value = json.loads(data)
+        value = peer_json.loads(data)
     except ValueError:
         return None
     if isinstance(value, dict) and value.get("type") == "batch" and isinstance(value.get("messages"), list):

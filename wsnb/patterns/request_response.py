@@ -43,6 +43,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from .. import _json as peer_json
 from ..checks import check_number
 from .. import loop as _loop
 from ..codes import ReadyState
@@ -147,7 +148,7 @@ class RequestResponse(Wrapper):
         data = event.data
         if isinstance(data, str) and self.id_field in data:
             try:
-                value = json.loads(data)
+                value = peer_json.loads(data)
             except ValueError:
                 value = None
             if isinstance(value, dict):

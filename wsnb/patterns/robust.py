@@ -76,6 +76,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from .. import _json as peer_json
 from .. import loop as _loop
 from ..blob import Blob
 from ..checks import check_int
@@ -241,7 +242,7 @@ class Robust(Wrapper):
         return binary_payload(data)
 
     def _decode_item(self, item: Any) -> Any:
-        return _json.loads(item) if self.json else item
+        return peer_json.loads(item) if self.json else item
 
     def _can_send(self) -> bool:
         if self.readyState is not ReadyState.OPEN:
@@ -341,7 +342,7 @@ class Robust(Wrapper):
             self._forward(event)
             return
         try:
-            value = _json.loads(data)
+            value = peer_json.loads(data)
         except ValueError as exc:
             if self.json:
                 fire(self, MessageErrorEvent("messageerror", data=data, origin=event.origin, error=exc))

@@ -54,6 +54,7 @@ import types
 import typing
 from typing import Any, Literal, Union
 
+from .. import _json as peer_json
 from .. import loop as _loop
 from ..exceptions import MessageValidationError
 from ..events import Event, MessageEvent
@@ -232,7 +233,7 @@ class Schema:
             MessageValidationError: It is not JSON, or ``decode()`` refuses it.
         """
         try:
-            value = json.loads(text)
+            value = peer_json.loads(text)
         except ValueError as exc:
             raise MessageValidationError("", f"not JSON ({exc})") from None
         return self.decode(value)

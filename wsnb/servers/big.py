@@ -46,6 +46,7 @@ from typing import Any
 
 from websockets.asyncio.server import ServerConnection
 
+from .. import _json as peer_json
 from ..exceptions import ChunkError
 from ..patterns.chunking import Reassembler, parse_chunk, split_message
 from ..checks import check_int
@@ -127,7 +128,7 @@ class BigLab(Lab):
     async def _command(self, connection: ServerConnection, message: str) -> tuple[bool, dict[str, Any] | None]:
         """Obey a send command; return (whether it was one, an error reply or None)."""
         try:
-            command = json.loads(message)
+            command = peer_json.loads(message)
         except ValueError:
             return False, None
         if not isinstance(command, dict) or "send" not in command:

@@ -58,6 +58,7 @@ from typing import Any
 
 from websockets.asyncio.server import ServerConnection, broadcast
 
+from .. import _json as peer_json
 from ..checks import check_int
 from ._base import Lab
 
@@ -180,7 +181,7 @@ class ChatLab(Lab):
         if not isinstance(raw, str):
             raise ChatError("messages are JSON text, not binary")
         try:
-            message = json.loads(raw)
+            message = peer_json.loads(raw)
         except ValueError:
             raise ChatError("the message is not JSON") from None
         if not isinstance(message, dict):

@@ -29,13 +29,13 @@ bytes, as a Close frame holds at most 125.
 
 from __future__ import annotations
 
-import json
 import struct
 from typing import Any
 
 from websockets.asyncio.server import ServerConnection
 from websockets.http11 import Request, Response
 
+from .. import _json as peer_json
 from ._base import Lab, query_params
 
 __all__ = ["CloseLab"]
@@ -176,7 +176,7 @@ class CloseLab(Lab):
         if not isinstance(message, str):
             raise CommandError("commands are text messages, not binary")
         try:
-            command = json.loads(message)
+            command = peer_json.loads(message)
         except ValueError:
             raise CommandError("the message is not JSON") from None
         if not isinstance(command, dict):

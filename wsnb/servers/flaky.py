@@ -48,6 +48,7 @@ from typing import Any
 
 from websockets.asyncio.server import ServerConnection
 
+from .. import _json as peer_json
 from ..checks import check_int
 from ._base import Lab
 
@@ -158,7 +159,7 @@ class FlakyLab(Lab):
     def _acknowledge(self, message: str | bytes) -> str:
         """Deliver or deduplicate one envelope; return the answer."""
         try:
-            envelope = json.loads(message)
+            envelope = peer_json.loads(message)
             session_id, message_id = envelope["session"], envelope["id"]
             data = envelope["data"]
             if not isinstance(session_id, str) or isinstance(message_id, bool) or not isinstance(message_id, int):

@@ -49,6 +49,7 @@ from typing import Any
 
 from websockets.asyncio.server import ServerConnection, broadcast
 
+from .. import _json as peer_json
 from ..checks import check_number
 from ._base import Lab
 
@@ -124,7 +125,7 @@ class GameLab(Lab):
     def _command(self, connection: ServerConnection, raw: str | bytes) -> str | None:
         """Act on one message; return the reply to the sender, if any."""
         try:
-            message = json.loads(raw)
+            message = peer_json.loads(raw)
         except ValueError:
             raise GameError("messages are JSON objects") from None
         if not isinstance(message, dict):

@@ -36,12 +36,12 @@ Compression is off (it would shrink the filler and hide the rate).
 from __future__ import annotations
 
 import asyncio
-import json
 import struct
 from typing import Any
 
 from websockets.asyncio.server import ServerConnection
 
+from .. import _json as peer_json
 from ..checks import check_int, check_number
 from ._base import Lab, stream_and_answer
 
@@ -110,7 +110,7 @@ class QualityLab(Lab):
 
     def _command(self, message: str | bytes, link: dict[str, Any]) -> dict[str, Any]:
         try:
-            command = json.loads(message)
+            command = peer_json.loads(message)
         except ValueError:
             raise ValueError("commands are JSON objects") from None
         if not isinstance(command, dict):

@@ -53,6 +53,7 @@ from typing import Any
 
 from websockets.asyncio.server import ServerConnection
 
+from .. import _json as peer_json
 from ..checks import check_int
 from ._base import Lab, query_params
 
@@ -186,8 +187,8 @@ class RequestLab(Lab):
         if not isinstance(message, str):
             raise RequestError("requests are JSON text messages, not binary")
         try:
-            request = json.loads(message, parse_constant=_reject_constant)
-        except (ValueError, RecursionError) as exc:
+            request = peer_json.loads(message, parse_constant=_reject_constant)
+        except ValueError as exc:
             if isinstance(exc, RequestError):
                 raise
             raise RequestError("the request is not valid JSON") from None
@@ -247,7 +248,7 @@ def _valid_id(value: Any) -> int | str | None:
 def _id_of(message: str | bytes) -> int | str | None:
     """The id of a request that could not be answered, when it has a usable one."""
     try:
-        value = json.loads(message)
-    except (ValueError, RecursionError):
+        value = peer_json.loads(message)
+    except ValueError:
         return None
     return _valid_id(value.get("id")) if isinstance(value, dict) else None

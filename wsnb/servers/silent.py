@@ -30,6 +30,7 @@ import json
 
 from websockets.asyncio.server import ServerConnection
 
+from .. import _json as peer_json
 from ..checks import check_int
 from ._base import Lab
 
@@ -120,7 +121,7 @@ def _pong(message: str | bytes) -> str | None:
         return "pong"
     if isinstance(message, str) and message.startswith("{"):
         try:
-            value = json.loads(message)
+            value = peer_json.loads(message)
         except ValueError:
             return None
         if isinstance(value, dict) and value.get("type") == "ping":

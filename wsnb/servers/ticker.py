@@ -57,7 +57,6 @@ seem and the server can keep up.
 from __future__ import annotations
 
 import asyncio
-import json
 import math
 import random
 import re
@@ -68,6 +67,7 @@ from typing import Any
 from websockets.asyncio.server import ServerConnection
 from websockets.protocol import State
 
+from .. import _json as peer_json
 from ..checks import check_int, check_number
 from ._base import Lab, stream_and_answer
 
@@ -175,7 +175,7 @@ class TickerLab(Lab):
         self, message: str | bytes, subscriptions: dict[str, _Subscription], settings: dict[str, float]
     ) -> dict[str, Any]:
         try:
-            command = json.loads(message)
+            command = peer_json.loads(message)
         except ValueError:
             raise ValueError('commands are JSON objects such as {"action": "subscribe", "symbols": ["AAPL"]}') from None
         if not isinstance(command, dict):

@@ -49,6 +49,7 @@ from .close_lab import CloseLab
 from .echo import EchoLab
 from .flaky import FlakyLab, FlakySession
 from .origins import LOOPBACK_ORIGIN, OriginPolicy, is_loopback_host
+from .tls import LabCertificate
 from .game import GameLab
 from .quality import QUALITY_FRAME, QUALITY_LEVELS, QualityLab
 from .rate_limit import RateLimitLab
@@ -95,4 +96,5 @@ __all__ = [
     "LOOPBACK_ORIGIN",
     "OriginPolicy",
     "is_loopback_host",
+    "LabCertificate",
 ]

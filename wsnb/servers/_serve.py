@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import ssl
 import warnings
 from collections.abc import Generator, Iterable, Sequence
 from types import TracebackType
@@ -17,6 +18,7 @@ from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
 from .origins import OriginPolicy, is_loopback_host
+from .tls import LabCertificate
 from ._base import Lab, logger
 from .bad_frames import BadFramesLab
 from .big import BigLab
@@ -148,6 +150,9 @@ class LabServer:
         origins: Web page origins to accept besides loopback pages (see
             :class:`~wsnb.servers.origins.OriginPolicy`).
         any_origin: Accept a handshake from any web page (with a warning).
+        tls: Serve ``wss://`` with a certificate from a test CA made for
+            this server (see :mod:`~wsnb.servers.tls`); clients trust it
+            through ``client_ssl``.
 
     Attributes:
         lab: The lab: its counters and controls (for example
@@ -155,6 +160,7 @@ class LabServer:
         origin_policy: Which ``Origin`` headers are accepted; any other is
             answered with HTTP 403.
         refused_origins: Handshakes refused for their origin.
+        certificate: With ``tls=True``, the test CA's contexts and PEM; else None.
 
     """
 
@@ -166,9 +172,13 @@ class LabServer:
         port: int = 0,
         origins: Iterable[str] = (),
         any_origin: bool = False,
+        tls: bool = False,
     ) -> None:
         self.lab = lab
         self.origin_policy = OriginPolicy(origins, any_origin=any_origin)
+        if not isinstance(tls, bool):
+            raise TypeError(f"tls must be True or False, not {tls!r}")
+        self.certificate = LabCertificate.make() if tls else None
         self.refused_origins = 0
         if not is_loopback_host(host):
             warnings.warn(
@@ -209,7 +219,18 @@ class LabServer:
         if self._server is None:
             raise RuntimeError(f"the {self.name} server has not started: await it")
         host = f"[{self._host}]" if ":" in self._host else self._host
-        return f"ws://{host}:{self._port}/"
+        scheme = "wss" if self.certificate is not None else "ws"
+        return f"{scheme}://{host}:{self._port}/"
+
+    @property
+    def client_ssl(self) -> ssl.SSLContext | None:
+        """With ``tls=True``: an SSL context that trusts this server's test CA, for ``WebSocket(url, ssl=...)``."""
+        return self.certificate.client_ssl if self.certificate is not None else None
+
+    @property
+    def ca_pem(self) -> bytes | None:
+        """With ``tls=True``: the test CA's certificate (PEM), for tools other than wsnb."""
+        return self.certificate.ca_pem if self.certificate is not None else None
 
     @property
     def open_connections(self) -> int:
@@ -237,6 +258,7 @@ class LabServer:
                     ping_interval=lab.ping_interval,
                     compression=lab.compression,
                     logger=logger,
+                    ssl=self.certificate.server_ssl if self.certificate is not None else None,
                 )
             except BaseException:
                 sock.close()
@@ -329,6 +351,7 @@ def serve(
     port: int = 0,
     origins: Iterable[str] = (),
     any_origin: bool = False,
+    tls: bool = False,
     **options: Any,
 ) -> LabServer:
     """Create a lab server in the current event loop.
@@ -347,6 +370,8 @@ def serve(
         origins: Web page origins to accept besides loopback pages, such as
             ``["https://hub.example.org"]`` or ``["http://notebook.local:*"]``.
         any_origin: Accept a handshake from any web page (with a warning).
+        tls: Serve ``wss://`` with a test CA's certificate; connect with
+            ``WebSocket(server.url, ssl=server.client_ssl)``.
         **options: The lab's options, such as ``status=404`` for ``"reject"``.
 
     Raises:
@@ -354,4 +379,6 @@ def serve(
         TypeError: If the lab has no such option.
 
     """
-    return LabServer(make_lab(name, options), host=host, port=port, origins=origins, any_origin=any_origin)
+    return LabServer(
+        make_lab(name, options), host=host, port=port, origins=origins, any_origin=any_origin, tls=tls
+    )

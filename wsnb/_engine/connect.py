@@ -103,7 +103,7 @@ async def _socks_tunnel(proxy_url: str, uri: WebSocketURI) -> Any:
         from python_socks.async_.asyncio import Proxy as SocksProxy
     except ImportError:
         raise EngineFailure(Failure(
-            "network", "connecting through a SOCKS proxy needs the python-socks package: pip install python-socks"
+            "network", "connecting through a SOCKS proxy needs python-socks: pip install 'wsnb[socks]'"
         )) from None
     return await SocksProxy.from_url(proxy_url).connect(dest_host=uri.host, dest_port=uri.port)
 

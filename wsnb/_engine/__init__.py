@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from .connect import open_connection
 from .connection import ClosedInfo, EngineConnection
-from .failures import EngineFailure, failure_from_handshake
+from .failures import EngineFailure
 from .options import EngineOptions
 
 __all__ = [
@@ -29,6 +29,5 @@ __all__ = [
     "EngineConnection",
     "EngineFailure",
     "EngineOptions",
-    "failure_from_handshake",
     "open_connection",
 ]

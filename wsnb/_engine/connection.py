@@ -33,6 +33,7 @@ from websockets.frames import Close, Frame, Opcode
 from websockets.http11 import Response
 from websockets.protocol import State
 
+from .. import loop as _loop
 from ..diagnostics import Failure, FrameRecord
 from .failures import failure_from_close
 
@@ -134,7 +135,7 @@ class EngineConnection(asyncio.Protocol):
         self._parts: list[bytes] = []
         self._fragmented_text = False
         self._paused = False
-        self._drain_waiters: list[asyncio.Future[None]] = []
+        self._drained = _loop.Waiters(self._loop)  # drain(): the transport's buffer below its limit
         self._cause: BaseException | None = None
         self._failing = False
         self._close_timer: asyncio.TimerHandle | None = None
@@ -204,7 +205,7 @@ class EngineConnection(asyncio.Protocol):
         for waiter, _ in self._pings.values():
             if not waiter.done():
                 waiter.cancel()
-        self._wake_drain_waiters()
+        self._drained.wake()
         if not self.handshake.done():
             why = self.protocol.handshake_exc or exc or ConnectionResetError(
                 "the server closed the connection during the opening handshake"
@@ -218,7 +219,7 @@ class EngineConnection(asyncio.Protocol):
 
     def resume_writing(self) -> None:
         self._paused = False
-        self._wake_drain_waiters()
+        self._drained.wake()
 
     # -- Receiving -------------------------------------------------------------
 
@@ -340,12 +341,6 @@ class EngineConnection(asyncio.Protocol):
             else:
                 transport.close()
 
-    def _wake_drain_waiters(self) -> None:
-        waiters, self._drain_waiters = self._drain_waiters, []
-        for waiter in waiters:
-            if not waiter.done():
-                waiter.set_result(None)
-
     def _expect_close(self) -> None:
         """The server should close the TCP connection now; abort it after close_timeout."""
         if self._close_timer is None and self._close_timeout is not None and not self._lost.done():
@@ -453,10 +448,14 @@ class EngineConnection(asyncio.Protocol):
 
     async def drain(self) -> None:
         """Wait until the transport's buffer is below its limit again (or the connection is lost)."""
-        if self._paused and not self._lost.done():
-            waiter: asyncio.Future[None] = self._loop.create_future()
-            self._drain_waiters.append(waiter)
-            await waiter
+        if not self._paused:
+            return  # the common case: nothing to wait for
+        await self._drained.until(
+            lambda: not self._paused or self._lost.done(),
+            timeout=None,
+            ended=lambda: None,
+            describe=lambda: "the transport's buffer is still full",
+        )
 
     async def send(self, payload: bytes, text: bool) -> bool:
         """Send one message and wait for the transport to drain; return False if the connection is not OPEN."""
@@ -479,7 +478,3 @@ class EngineConnection(asyncio.Protocol):
         """Drop the TCP connection without a closing handshake (nothing to do once it is lost)."""
         if self._transport is not None and not self._lost.done():
             self._transport.abort()
-
-    async def wait_closed(self) -> None:
-        """Wait until the TCP connection is closed."""
-        await asyncio.shield(self._lost)

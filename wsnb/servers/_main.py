@@ -5,6 +5,7 @@
     python -m wsnb.servers echo --port 8765
     wsnb serve slow-reader --option pause_seconds=none
     wsnb serve reject -o status=401
+    wsnb serve echo --tls --ca-file ca.pem          # wss://, trust ca.pem
 
 Once listening, it prints one line that :func:`~wsnb.servers.spawn` waits
 for: ``wsnb: echo listening on ws://127.0.0.1:8765/``.
@@ -19,9 +20,11 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from ._serve import SERVERS, LabServer, make_lab
+from .tls import LabCertificate, write_private
 
 __all__ = ["add_arguments", "convert_value", "format_value", "main", "run_args"]
 
@@ -101,6 +104,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="accept web pages from any origin (any site open in a browser here could connect)",
     )
     parser.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve wss:// with a certificate from a throwaway test CA; its certificate "
+        "goes to --ca-file (or a temporary file), for clients to trust",
+    )
+    parser.add_argument(
+        "--ca-file", metavar="PATH", help="with --tls: where to write the test CA's certificate (PEM)"
+    )
+    parser.add_argument(
+        "--certfile", metavar="PEM", help="serve wss:// with this certificate chain (and key, or see --keyfile)"
+    )
+    parser.add_argument("--keyfile", metavar="PEM", help="with --certfile: the private key")
+    parser.add_argument(
         "-v", "--verbose", action="store_true", help="log every connection"
     )
 
@@ -149,20 +165,55 @@ def run_args(args: argparse.Namespace) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(name)s: %(levelname)s: %(message)s",
     )
+    ca_file: Path | None = None
     try:
         lab = make_lab(args.name, dict(args.options))
-        server = LabServer(lab, host=args.host, port=args.port, origins=args.origins, any_origin=args.any_origin)
-    except (TypeError, ValueError) as exc:
+        tls = certificate_from_args(args)
+        server = LabServer(lab, host=args.host, port=args.port, origins=args.origins, any_origin=args.any_origin, tls=tls)
+        if args.tls and server.ca_pem is not None:
+            ca_file = write_ca_file(server.ca_pem, args.ca_file, args.name)
+    except (TypeError, ValueError, OSError) as exc:
         print(f"wsnb: {exc}", file=sys.stderr)
         return 2
     try:
+        if ca_file is not None:
+            print(f"wsnb: trust the test CA in {ca_file} to connect to the wss:// URL", flush=True)
         asyncio.run(serve_until_stopped(server))
     except KeyboardInterrupt:  # pragma: no cover - no signal handlers
         pass
     except OSError as exc:
         print(f"wsnb: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
+    finally:
+        if ca_file is not None and args.ca_file is None:
+            ca_file.unlink(missing_ok=True)
     return 0
+
+
+def certificate_from_args(args: argparse.Namespace) -> bool | LabCertificate:
+    """What ``--tls`` and ``--certfile``/``--keyfile`` ask for, as ``LabServer``'s ``tls``.
+
+    Raises:
+        ValueError: If the options contradict each other or a file is unusable.
+    """
+    if args.certfile is not None:
+        if args.tls:
+            raise ValueError("--tls makes a test certificate; --certfile serves yours: give one of them")
+        return LabCertificate.load(args.certfile, args.keyfile)
+    if args.keyfile is not None:
+        raise ValueError("--keyfile needs --certfile")
+    if args.ca_file is not None and not args.tls:
+        raise ValueError("--ca-file needs --tls")
+    return bool(args.tls)
+
+
+def write_ca_file(ca_pem: bytes, path: str | None, name: str) -> Path:
+    """Write the test CA's certificate to ``path``, or to a new temporary file; return where."""
+    if path is None:
+        return write_private(ca_pem, f"wsnb-{name}-ca-")
+    target = Path(path)
+    target.write_bytes(ca_pem)
+    return target
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -13,17 +13,20 @@ import atexit
 import collections
 import os
 import re
+import ssl
 import subprocess
 import sys
 import threading
 import weakref
 from types import TracebackType
 from collections.abc import Iterable
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from .origins import OriginPolicy
 from ._main import format_value
 from ._serve import make_lab
+from .tls import LabCertificate, write_private
 
 if TYPE_CHECKING:
     from typing import Self  # Python 3.11+
@@ -33,7 +36,7 @@ __all__ = ["ServerProcess", "aspawn", "spawn"]
 
 
 READY_LINE = re.compile(
-    r"wsnb: (?P<name>\S+) listening on (?P<url>ws://\S+:(?P<port>\d+)/)"
+    r"wsnb: (?P<name>\S+) listening on (?P<url>wss?://\S+:(?P<port>\d+)/)"
 )
 """The line a server prints once it listens."""
 
@@ -112,6 +115,9 @@ class ServerProcess:
         host: Address the server listens on.
         options: The lab's options.
         output: The last lines the child printed (stdout and stderr).
+        certificate: With ``tls=True``, the test CA and the certificate the
+            child serves (made here, handed to the child in a private
+            temporary file, the same after a restart); else None.
 
     """
 
@@ -124,12 +130,20 @@ class ServerProcess:
         options: dict[str, Any] | None = None,
         origins: Iterable[str] = (),
         any_origin: bool = False,
+        tls: bool = False,
     ) -> None:
         self.name = name
         self.host = host
         self.options = dict(options or {})
         make_lab(name, self.options)  # fail here, not in the child
         self.origin_policy = OriginPolicy(origins, any_origin=any_origin)
+        if not isinstance(tls, bool):
+            raise TypeError(f"tls must be True or False, not {tls!r}")
+        self.certificate = LabCertificate.make() if tls else None
+        self._certfile: Path | None = None
+        if self.certificate is not None and self.certificate.server_pem is not None:
+            self._certfile = write_private(self.certificate.server_pem, f"wsnb-{name}-server-")
+            weakref.finalize(self, self._certfile.unlink, missing_ok=True)
         self._port = port
         self._child: _Child | None = None
         self.output: collections.deque[str] = collections.deque(maxlen=100)
@@ -138,6 +152,8 @@ class ServerProcess:
         """The command line that starts the child."""
         command = [sys.executable, "-m", "wsnb.servers", self.name]
         command += ["--host", self.host, "--port", str(self._port), *self.origin_policy.command_line()]
+        if self._certfile is not None:
+            command += ["--certfile", str(self._certfile)]
         for key, value in self.options.items():
             command += ["--option", f"{key}={format_value(value)}"]
         return command
@@ -153,6 +169,16 @@ class ServerProcess:
         if self._child is None or self._child.url is None:
             raise RuntimeError(f"the {self.name} server process is not ready")
         return self._child.url
+
+    @property
+    def client_ssl(self) -> ssl.SSLContext | None:
+        """With ``tls=True``: an SSL context that trusts the child's test CA, for ``WebSocket(url, ssl=...)``."""
+        return self.certificate.client_ssl if self.certificate is not None else None
+
+    @property
+    def ca_pem(self) -> bytes | None:
+        """With ``tls=True``: the test CA's certificate (PEM), for tools other than wsnb; else None."""
+        return self.certificate.ca_pem if self.certificate is not None else None
 
     @property
     def port(self) -> int:
@@ -316,6 +342,7 @@ def spawn(
     port: int = 0,
     origins: Iterable[str] = (),
     any_origin: bool = False,
+    tls: bool = False,
     **options: Any,
 ) -> ServerProcess:
     """Start a lab server in a child process and wait until it listens.
@@ -326,6 +353,8 @@ def spawn(
         port: Port to listen on; 0 picks a free one, kept by :meth:`restart`.
         origins: Web page origins to accept besides loopback pages.
         any_origin: Accept a handshake from any web page (with a warning).
+        tls: Serve ``wss://`` with a test CA's certificate; connect with
+            ``WebSocket(process.url, ssl=process.client_ssl)``.
         **options: The lab's options; None, bools, numbers and str survive
             the trip through the command line.
 
@@ -336,7 +365,7 @@ def spawn(
 
     """
     return ServerProcess(
-        name, host=host, port=port, options=options, origins=origins, any_origin=any_origin
+        name, host=host, port=port, options=options, origins=origins, any_origin=any_origin, tls=tls
     ).start()
 
 
@@ -347,9 +376,10 @@ async def aspawn(
     port: int = 0,
     origins: Iterable[str] = (),
     any_origin: bool = False,
+    tls: bool = False,
     **options: Any,
 ) -> ServerProcess:
     """Like :func:`spawn`, but waits in a thread so the event loop keeps running."""
     return await asyncio.to_thread(
-        spawn, name, host=host, port=port, origins=origins, any_origin=any_origin, **options
+        spawn, name, host=host, port=port, origins=origins, any_origin=any_origin, tls=tls, **options
     )

@@ -150,9 +150,10 @@ class LabServer:
         origins: Web page origins to accept besides loopback pages (see
             :class:`~wsnb.servers.origins.OriginPolicy`).
         any_origin: Accept a handshake from any web page (with a warning).
-        tls: Serve ``wss://`` with a certificate from a test CA made for
-            this server (see :mod:`~wsnb.servers.tls`); clients trust it
-            through ``client_ssl``.
+        tls: Serve ``wss://``: True makes a test CA and a certificate for
+            this server (see :mod:`~wsnb.servers.tls`), which clients trust
+            through ``client_ssl``; a :class:`~wsnb.servers.tls.LabCertificate`
+            serves that one.
 
     Attributes:
         lab: The lab: its counters and controls (for example
@@ -172,13 +173,16 @@ class LabServer:
         port: int = 0,
         origins: Iterable[str] = (),
         any_origin: bool = False,
-        tls: bool = False,
+        tls: bool | LabCertificate = False,
     ) -> None:
         self.lab = lab
         self.origin_policy = OriginPolicy(origins, any_origin=any_origin)
-        if not isinstance(tls, bool):
-            raise TypeError(f"tls must be True or False, not {tls!r}")
-        self.certificate = LabCertificate.make() if tls else None
+        if isinstance(tls, LabCertificate):
+            self.certificate: LabCertificate | None = tls
+        elif isinstance(tls, bool):
+            self.certificate = LabCertificate.make() if tls else None
+        else:
+            raise TypeError(f"tls must be True, False or a LabCertificate, not {tls!r}")
         self.refused_origins = 0
         if not is_loopback_host(host):
             warnings.warn(
@@ -229,7 +233,7 @@ class LabServer:
 
     @property
     def ca_pem(self) -> bytes | None:
-        """With ``tls=True``: the test CA's certificate (PEM), for tools other than wsnb."""
+        """With ``tls=True``: the test CA's certificate (PEM), for tools other than wsnb; else None."""
         return self.certificate.ca_pem if self.certificate is not None else None
 
     @property

@@ -28,6 +28,7 @@ PARSERS: dict[str, dict[str, Any]] = {
     "big": {"max_size": 256 * 1024},
     "silent": {},
     "request": {},
+    "auth": {},
 }
 
 

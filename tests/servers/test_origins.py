@@ -7,7 +7,7 @@ import sys
 import unittest
 
 from wsnb import WebSocket
-from wsnb.servers import EchoLab, LabServer, OriginPolicy, aspawn, is_loopback_host, serve
+from wsnb.servers import SERVERS, EchoLab, LabServer, OriginPolicy, aspawn, is_loopback_host, serve
 
 from ..support import TIMEOUT
 from .servers_support import bounded, with_timeouts
@@ -69,6 +69,23 @@ class ServerTests(unittest.IsolatedAsyncioTestCase):
             self.assertEqual((ws.failure.kind, ws.failure.status), ("http-status", 403))
             self.assertEqual((server.lab.connections, server.refused_origins), (0, 1))
             self.assertIn("refused a handshake from origin 'https://evil.example'", "\n".join(logs.output))
+
+    async def test_every_lab_server_refuses_a_foreign_page(self) -> None:
+        """Every server in the registry refuses another site's page with 403, and not a loopback page."""
+        self.assertGreater(len(SERVERS), 15)
+        for name in sorted(SERVERS):
+            with self.subTest(server=name):
+                async with serve(name) as server:
+                    with self.assertLogs("wsnb.servers", "WARNING"):
+                        foreign = WebSocket(server.url, origin="https://evil.example")
+                        await foreign.wait_for("close", timeout=TIMEOUT)
+                    self.assertEqual((foreign.failure.kind, foreign.failure.status), ("http-status", 403))
+                    local = WebSocket(server.url, origin="http://localhost:8888")
+                    first = local.record("open", "close")
+                    await first.wait(1, timeout=TIMEOUT)
+                    self.assertEqual(server.refused_origins, 1, "the loopback page was refused for its origin")
+                    local.close()
+                await local.wait_for("close", timeout=TIMEOUT)
 
     async def test_loopback_page_and_allowed_origin_connect(self) -> None:
         """A page on localhost connects by default; another site only once it is allowed."""

@@ -34,12 +34,14 @@ commands its server accepts:
 * ``quality`` (:mod:`~wsnb.servers.quality`): a stream at a requested quality.
 * ``big`` (:mod:`~wsnb.servers.big`): a small size limit, large messages.
 * ``request`` (:mod:`~wsnb.servers.request`): answers requests by id, reordered on demand.
+* ``auth`` (:mod:`~wsnb.servers.auth`): a token in the first message, the query, a header or a subprotocol.
 
 """
 
 from __future__ import annotations
 
 from ._base import Lab
+from .auth import AuthLab
 from ._process import ServerProcess, aspawn, spawn
 from ._serve import SERVERS, LabServer, make_lab, serve
 from .bad_frames import BadFramesLab
@@ -63,6 +65,7 @@ from .ticker import TICKER_UPDATE, TickerLab, price_walk
 
 __all__ = [
     "SERVERS",
+    "AuthLab",
     "BadFramesLab",
     "CloseLab",
     "EchoLab",

@@ -20,6 +20,7 @@ from websockets.typing import Subprotocol
 from .origins import OriginPolicy, is_loopback_host
 from .tls import LabCertificate
 from ._base import Lab, logger
+from .auth import AuthLab
 from .bad_frames import BadFramesLab
 from .big import BigLab
 from .chat import ChatLab
@@ -63,6 +64,7 @@ SERVERS: dict[str, type[Lab]] = {
         QualityLab,
         BigLab,
         RequestLab,
+        AuthLab,
     )
 }
 """Every lab server by name. Add your own :class:`Lab` subclass to serve it."""

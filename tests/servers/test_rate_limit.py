@@ -7,9 +7,10 @@ import unittest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosedError, ConnectionClosedOK
 
+from wsnb import WebSocket
 from wsnb.servers import RateLimitLab, serve
 
-from .servers_support import with_timeouts
+from .servers_support import TIMEOUT, with_timeouts
 
 
 @with_timeouts
@@ -36,6 +37,23 @@ class RateLimitTests(unittest.IsolatedAsyncioTestCase):
             self.assertEqual(raised.exception.rcvd.code, 1008)
             self.assertEqual(raised.exception.rcvd.reason, "rate limit: more than 3 messages in 60.0 s")
             self.assertEqual(server.lab.limited, 1)
+
+    async def test_flood_closes_at_once(self):
+        """A client that sends far more than the queue holds gets the closing handshake, not a 10 s time-out.
+
+        The server keeps reading (and dropping) the flood while it closes;
+        if it stopped, websockets' full incoming queue would hide the
+        client's Close frame until close_timeout (10 s). 5 s is far more
+        than the handshake needs and less than that time-out.
+        """
+        async with serve("rate-limit", max_messages=3, per=60) as server:
+            ws = WebSocket(server.url)
+            await ws.wait_for("open", timeout=TIMEOUT)
+            for i in range(200):
+                ws.send(f"flood {i}")
+            closed = await ws.wait_for("close", timeout=5.0)
+            self.assertEqual((closed.code, closed.wasClean), (1008, True))
+            self.assertEqual(server.lab.messages, 3)
 
     async def test_private_code(self):
         """code=4003 closes with 4003."""

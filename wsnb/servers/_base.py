@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl, urlsplit
 from websockets.asyncio.server import ServerConnection
 from websockets.http11 import Request, Response
 
-__all__ = ["Lab"]
+__all__ = ["Lab", "close_discarding"]
 
 
 logger = logging.getLogger("wsnb.servers")
@@ -149,6 +149,25 @@ def query_params(connection: ServerConnection) -> dict[str, str]:
     if connection.request is None:  # pragma: no cover - only during handshake
         return {}
     return dict(parse_qsl(urlsplit(connection.request.path).query))
+
+
+async def close_discarding(connection: ServerConnection, code: int, reason: str) -> None:
+    """Close with ``code`` and ``reason``, reading and dropping what the client still sends.
+
+    A handler that stops reading to close a client that floods it (a rate
+    limit, a refused login) must keep reading: otherwise websockets' incoming
+    queue stays full (``max_queue``), reading the socket stays paused, the
+    client's Close frame is never read, and the close waits for
+    ``close_timeout`` (10 s) instead of a round trip. websockets' author
+    calls that time-out the correct behaviour of ``close()`` with a
+    saturated buffer (python-websockets/websockets#1555).
+    """
+    closing = asyncio.ensure_future(connection.close(code, reason))
+    try:
+        async for _ in connection:
+            pass
+    finally:
+        await closing
 
 
 async def stream_and_answer(

@@ -52,7 +52,7 @@ from websockets.http11 import Request, Response
 
 from .. import _json
 from ..checks import check_number
-from ._base import Lab, logger, query_params
+from ._base import Lab, close_discarding, logger, query_params
 
 __all__ = [
     "AUTH_MESSAGE_LIMIT",
@@ -180,7 +180,7 @@ class AuthLab(Lab):
     async def close(self, connection: ServerConnection, reason: str, code: int, text: str) -> bool:
         """Count a refusal and close the connection with ``code``; return False."""
         self.refused[reason] = self.refused.get(reason, 0) + 1
-        await connection.close(code, text)
+        await close_discarding(connection, code, text)
         return False
 
 

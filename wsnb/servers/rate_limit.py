@@ -24,7 +24,7 @@ import time
 from websockets.asyncio.server import ServerConnection
 
 from ..checks import check_int, check_number
-from ._base import Lab
+from ._base import Lab, close_discarding
 
 __all__ = ["RateLimitLab"]
 
@@ -74,7 +74,7 @@ class RateLimitLab(Lab):
             arrivals.append(now)
             if len(arrivals) > self.max_messages:
                 self.limited += 1
-                await connection.close(self.code, self.reason)
+                await close_discarding(connection, self.code, self.reason)
                 return
             self.messages += 1
             await connection.send(message)

@@ -317,9 +317,9 @@ class LabServer:
         origin = request.headers.get("Origin")
         if not self.origin_policy.allows(origin):
             self.refused_origins += 1
+            allowed = " and ".join(["loopback pages", *self.origin_policy.origins])
             logger.warning(
-                "%s: refused a handshake from origin %r with 403: only loopback pages (and %s) may connect",
-                self.name, origin, ", ".join(self.origin_policy.origins) or "no other origin",
+                "%s: refused a handshake from origin %r with 403: only %s may connect", self.name, origin, allowed
             )
             return connection.respond(403, f"{self.name}: origin {origin} is not allowed\n")
         if len(self._open) >= self.lab.max_connections:

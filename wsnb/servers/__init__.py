@@ -51,7 +51,7 @@ from .close_lab import CloseLab
 from .echo import EchoLab
 from .flaky import FlakyLab, FlakySession
 from .origins import LOOPBACK_ORIGIN, OriginPolicy, is_loopback_host
-from .tls import LabCertificate
+from .tls import LabCertificate, ServesTls
 from .game import GameLab
 from .quality import QUALITY_FRAME, QUALITY_LEVELS, QualityLab
 from .rate_limit import RateLimitLab
@@ -100,4 +100,5 @@ __all__ = [
     "OriginPolicy",
     "is_loopback_host",
     "LabCertificate",
+    "ServesTls",
 ]

@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl, urlsplit
 from websockets.asyncio.server import ServerConnection
 from websockets.http11 import Request, Response
 
-__all__ = ["Lab", "close_discarding"]
+__all__ = ["Lab"]
 
 
 logger = logging.getLogger("wsnb.servers")

@@ -13,7 +13,6 @@ import atexit
 import collections
 import os
 import re
-import ssl
 import subprocess
 import sys
 import threading
@@ -26,7 +25,7 @@ from typing import IO, TYPE_CHECKING, Any
 from .origins import OriginPolicy
 from ._main import format_value
 from ._serve import make_lab
-from .tls import LabCertificate, write_private
+from .tls import LabCertificate, ServesTls, write_private
 
 if TYPE_CHECKING:
     from typing import Self  # Python 3.11+
@@ -93,7 +92,7 @@ class _Child:
             self.event.set()
 
 
-class ServerProcess:
+class ServerProcess(ServesTls):
     """A lab server running in a child process (``python -m wsnb.servers``).
 
     Get one from :func:`spawn` (or :func:`aspawn`). Use it as a context
@@ -170,15 +169,6 @@ class ServerProcess:
             raise RuntimeError(f"the {self.name} server process is not ready")
         return self._child.url
 
-    @property
-    def client_ssl(self) -> ssl.SSLContext | None:
-        """With ``tls=True``: an SSL context that trusts the child's test CA, for ``WebSocket(url, ssl=...)``."""
-        return self.certificate.client_ssl if self.certificate is not None else None
-
-    @property
-    def ca_pem(self) -> bytes | None:
-        """With ``tls=True``: the test CA's certificate (PEM), for tools other than wsnb; else None."""
-        return self.certificate.ca_pem if self.certificate is not None else None
 
     @property
     def port(self) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-import ssl
 import warnings
 from collections.abc import Generator, Iterable, Sequence
 from types import TracebackType
@@ -18,7 +17,7 @@ from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
 from .origins import OriginPolicy, is_loopback_host
-from .tls import LabCertificate
+from .tls import LabCertificate, ServesTls
 from ._base import Lab, logger
 from .auth import AuthLab
 from .bad_frames import BadFramesLab
@@ -131,7 +130,7 @@ def listening_socket(
     return sock
 
 
-class LabServer:
+class LabServer(ServesTls):
     """A lab server listening in the current event loop.
 
     Get one from :func:`serve`; it is both awaitable and an async context
@@ -228,15 +227,6 @@ class LabServer:
         scheme = "wss" if self.certificate is not None else "ws"
         return f"{scheme}://{host}:{self._port}/"
 
-    @property
-    def client_ssl(self) -> ssl.SSLContext | None:
-        """With ``tls=True``: an SSL context that trusts this server's test CA, for ``WebSocket(url, ssl=...)``."""
-        return self.certificate.client_ssl if self.certificate is not None else None
-
-    @property
-    def ca_pem(self) -> bytes | None:
-        """With ``tls=True``: the test CA's certificate (PEM), for tools other than wsnb; else None."""
-        return self.certificate.ca_pem if self.certificate is not None else None
 
     @property
     def open_connections(self) -> int:

@@ -54,13 +54,7 @@ from .. import _json
 from ..checks import check_number
 from ._base import Lab, close_discarding, logger, query_params
 
-__all__ = [
-    "AUTH_MESSAGE_LIMIT",
-    "AUTH_SUBPROTOCOL",
-    "CLOSE_BAD_TOKEN",
-    "CLOSE_TIMEOUT",
-    "AuthLab",
-]
+__all__ = ["AuthLab"]
 
 AUTH_SUBPROTOCOL = "wsnb.auth"
 """The subprotocol the server selects on ``/protocol``."""

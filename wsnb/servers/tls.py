@@ -25,7 +25,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["LabCertificate", "write_private"]
+__all__ = ["LabCertificate", "ServesTls"]
 
 
 @dataclass(frozen=True)
@@ -51,13 +51,13 @@ class LabCertificate:
         """Make a new test CA and a certificate for 127.0.0.1, localhost and ::1.
 
         Raises:
-            ModuleNotFoundError: If trustme is not installed, saying how to install it.
+            ModuleNotFoundError: If trustme is missing, saying how to install it.
         """
         try:
             import trustme
         except ModuleNotFoundError as exc:
             raise ModuleNotFoundError(
-                "serving wss:// needs the trustme package: pip install 'wsnb[tls]'", name=exc.name
+                "serving wss:// needs the trustme package (a wsnb dependency): pip install trustme", name=exc.name
             ) from None
         ca = trustme.CA()
         certificate = ca.issue_cert("127.0.0.1", "localhost", "::1")
@@ -88,6 +88,23 @@ class LabCertificate:
             files = f"{certfile}" + (f" and {keyfile}" if keyfile is not None else "")
             raise ValueError(f"cannot serve TLS with {files}: {exc}") from None
         return cls(server_ssl=server_ssl, client_ssl=ssl.create_default_context(), ca_pem=None)
+
+
+class ServesTls:
+    """What a server object (in the kernel or in a child process) hands a client of its ``wss://`` URL."""
+
+    certificate: LabCertificate | None
+    """With ``tls=True``, the certificate served and its test CA; else None."""
+
+    @property
+    def client_ssl(self) -> ssl.SSLContext | None:
+        """With ``tls=True``: an SSL context that trusts the server's test CA, for ``WebSocket(url, ssl=...)``."""
+        return self.certificate.client_ssl if self.certificate is not None else None
+
+    @property
+    def ca_pem(self) -> bytes | None:
+        """With ``tls=True``: the test CA's certificate (PEM), for tools other than wsnb; else None."""
+        return self.certificate.ca_pem if self.certificate is not None else None
 
 
 def write_private(data: bytes, prefix: str) -> Path:

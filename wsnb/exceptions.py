@@ -40,8 +40,10 @@ __all__ = [
     "InvalidAccessError",
     "InvalidStateError",
     "MessageValidationError",
+    "NoFrontEnd",
     "QueueFull",
     "SocketClosed",
+    "exception_for_name",
 ]
 
 
@@ -94,6 +96,31 @@ class DOMSyntaxError(DOMException, ValueError):
     """
 
     name = "SyntaxError"
+
+
+def exception_for_name(name: str, message: str) -> Exception:
+    """The exception wsnb raises for one a browser threw, chosen by its ``name``.
+
+    A DOMException name wsnb knows gives its class; ``TypeError`` (WebIDL's
+    conversions) gives the builtin; any other name a plain
+    :class:`DOMException` carrying that name.
+    """
+    for cls in (InvalidStateError, InvalidAccessError, DOMSyntaxError):
+        if cls.name == name:
+            return cls(message)
+    if name == "TypeError":
+        return TypeError(message)
+    other = DOMException(message)
+    other.name = name
+    return other
+
+
+class NoFrontEnd(RuntimeError):
+    """No browser page runs this kernel's widgets, so a ``BrowserWebSocket`` cannot exist (a wsnb extra).
+
+    nbval, nbconvert and consoles run a kernel without a front end that
+    renders widgets; JupyterLab and Notebook 7 have one.
+    """
 
 
 class SocketClosed(ConnectionError):

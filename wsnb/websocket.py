@@ -145,7 +145,7 @@ class SocketTarget(EventTarget):
         """Send ``data``: see the subclass."""
         raise NotImplementedError
 
-    def close(self, code: int | None = None, reason: str | None = None) -> None:
+    def close(self, code: int | None = None, reason: str | None = None) -> Any:
         """Close: see the subclass."""
         raise NotImplementedError
 

@@ -50,7 +50,7 @@ from .chat import ChatLab
 from .close_lab import CloseLab
 from .echo import EchoLab
 from .flaky import FlakyLab, FlakySession
-from .origins import LOOPBACK_ORIGIN, OriginPolicy, is_loopback_host
+from .origins import LOOPBACK_ORIGIN, OriginPolicy, is_loopback_host, trust_page_origin, trusted_page_origins
 from .tls import LabCertificate, ServesTls
 from .game import GameLab
 from .quality import QUALITY_FRAME, QUALITY_LEVELS, QualityLab
@@ -99,6 +99,8 @@ __all__ = [
     "LOOPBACK_ORIGIN",
     "OriginPolicy",
     "is_loopback_host",
+    "trust_page_origin",
+    "trusted_page_origins",
     "LabCertificate",
     "ServesTls",
 ]

@@ -17,6 +17,13 @@ and answers any other origin with HTTP 403, logging one line that says why.
 ``origins=[...]`` adds exact origins (``"https://hub.example.org"``) or an
 origin with any port (``"http://notebook.local:*"``); ``any_origin=True``
 accepts every origin, with a warning.
+
+The notebook page itself: a :class:`~wsnb.browser.BrowserWebSocket`
+reports the origin of the JupyterLab page its widget runs in, and
+:func:`trust_page_origin` adds it for every lab server in this process. On
+Binder the page is ``https://hub…``, not loopback, and its sockets reach the
+servers through jupyter-server-proxy with that origin; it is the learner's
+own page, the one that runs this kernel.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ import re
 import warnings
 from collections.abc import Iterable
 
-__all__ = ["LOOPBACK_ORIGIN", "OriginPolicy", "is_loopback_host"]
+__all__ = ["LOOPBACK_ORIGIN", "OriginPolicy", "is_loopback_host", "trust_page_origin", "trusted_page_origins"]
 
 LOOPBACK_ORIGIN = re.compile(r"https?://(?:localhost|127\.0\.0\.1|\[::1\])(?::\d{1,5})?")
 """The origins of pages served from this machine, on any port."""
@@ -74,7 +81,7 @@ class OriginPolicy:
         if origin is None or self.any_origin or LOOPBACK_ORIGIN.fullmatch(origin):
             return True
         lowered = origin.lower()
-        if lowered in self._exact:
+        if lowered in self._exact or lowered in _page_origins:
             return True
         return any(lowered == base or (lowered.startswith(base + ":") and lowered[len(base) + 1:].isdigit())
                    for base in self._any_port)
@@ -87,6 +94,28 @@ class OriginPolicy:
     def __repr__(self) -> str:
         extra = "any origin" if self.any_origin else ", ".join(self.origins) or "nothing else"
         return f"<OriginPolicy: no Origin, loopback pages, {extra}>"
+
+
+_page_origins: set[str] = set()
+
+
+def trust_page_origin(origin: str) -> None:
+    """Accept ``origin``, the notebook page's own, on every lab server of this process.
+
+    Called by :class:`~wsnb.browser.BrowserWebSocket` with what the page
+    reported; a loopback origin is accepted anyway.
+
+    Raises:
+        ValueError: If ``origin`` is not ``scheme://host[:port]``.
+    """
+    OriginPolicy([origin])  # the same check as an allowed origin's
+    if not LOOPBACK_ORIGIN.fullmatch(origin):
+        _page_origins.add(origin.lower())
+
+
+def trusted_page_origins() -> frozenset[str]:
+    """The notebook page origins accepted so far (see :func:`trust_page_origin`)."""
+    return frozenset(_page_origins)
 
 
 def is_loopback_host(host: str) -> bool:

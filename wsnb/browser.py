@@ -29,7 +29,9 @@ What differs, because the socket lives in another process (the page):
   ``route="auto"`` picks from the page's own address. The page reports its
   origin when it starts, and the lab servers of this kernel accept that
   origin (:func:`wsnb.servers.origins.trust_page_origin`): it is the
-  learner's own JupyterLab.
+  learner's own JupyterLab. The proxy answers the browser's handshake
+  itself, so through it the subprotocol is the first one offered, whatever
+  the server chose (jupyter-server-proxy 4.6; tested).
 
 The kernel handles the page's messages while a cell awaits (ipykernel 7
 processes widget messages concurrently with a running coroutine cell), so
@@ -42,7 +44,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -55,7 +57,7 @@ from .events import CloseEvent, Event, MessageEvent
 from .exceptions import NoFrontEnd, exception_for_name
 from .websocket import SocketTarget
 
-__all__ = ["BrowserWebSocket", "PageInfo"]
+__all__ = ["BrowserCall", "BrowserWebSocket", "PageInfo", "page_attached"]
 
 logger = logging.getLogger("wsnb.browser")
 
@@ -86,7 +88,25 @@ class BrowserCall:
         self.what = what
         self._future = future
         self._awaited = False
+        self._on_answer: list[Callable[[BaseException | None], None]] = []
         future.add_done_callback(self._report)
+
+    def on_answer(self, callback: Callable[[BaseException | None], None]) -> None:
+        """Call ``callback(exception or None)`` as soon as the page's answer is read.
+
+        Unlike a callback on the awaited result, it runs before the kernel
+        handles the next message from the page, so it sees the answer in the
+        order the page gave it: before the events that followed the call.
+        """
+        self._on_answer.append(callback)
+
+    def _answer(self, error: BaseException | None) -> None:
+        for callback in self._on_answer:
+            callback(error)
+        if error is None:
+            self._future.set_result(None)
+        else:
+            self._future.set_exception(error)
 
     def __await__(self) -> Any:
         self._awaited = True
@@ -155,7 +175,7 @@ class BrowserWebSocket(SocketTarget):
             "readyState": 0, "bufferedAmount": 0, "protocol": "", "extensions": "", "binaryType": "blob", "url": "",
         }
         self._ids = itertools.count(1)
-        self._calls: dict[int, asyncio.Future[None]] = {}
+        self._calls: dict[int, BrowserCall] = {}
         self._attached: asyncio.Future[PageInfo] = self._loop.create_future()
         self.page: PageInfo | None = None
         self._widget = _Page(url=url)
@@ -258,10 +278,10 @@ class BrowserWebSocket(SocketTarget):
 
     def _call(self, what: str, op: str, *, buffers: list[bytes] | None = None, **fields: Any) -> BrowserCall:
         identifier = next(self._ids)
-        future: asyncio.Future[None] = self._loop.create_future()
-        self._calls[identifier] = future
+        call = BrowserCall(what, self._loop.create_future())
+        self._calls[identifier] = call
         self._widget.send({"op": op, "id": identifier, **fields}, buffers=buffers or None)
-        return BrowserCall(what, future)
+        return call
 
     def _on_page_message(self, widget: Any, content: dict[str, Any], buffers: list[Any]) -> None:
         kind = content.get("kind")
@@ -273,13 +293,10 @@ class BrowserWebSocket(SocketTarget):
             if not self._attached.done():
                 self._attached.set_result(self.page)
         elif kind == "reply":
-            future = self._calls.pop(content["id"], None)
-            if future is not None and not future.done():
+            call = self._calls.pop(content["id"], None)
+            if call is not None and not call.done():
                 error = content.get("error")
-                if error is None:
-                    future.set_result(None)
-                else:
-                    future.set_exception(exception_for_name(error["name"], error["message"]))
+                call._answer(None if error is None else exception_for_name(error["name"], error["message"]))
         elif kind == "event":
             self._fire(content, buffers)
 
@@ -301,6 +318,39 @@ class BrowserWebSocket(SocketTarget):
             event = Event(type)
         event._trusted = True
         self._dispatch(event)
+
+
+_page_probe: list[PageInfo | None] = []  # the answer of the first probe, once there is one
+
+
+async def page_attached(timeout: float = 5.0) -> PageInfo | None:
+    """What the notebook page reports, or None if no page runs this kernel's widgets.
+
+    Makes a widget without a socket and waits at most ``timeout`` seconds
+    for its page half to start; the answer is kept, so only the first call
+    in a kernel can wait. Under nbval, nbconvert or a console it returns
+    None; in JupyterLab the page's origin, address and user agent.
+    """
+    if _page_probe:
+        return _page_probe[0]
+    loop = asyncio.get_running_loop()
+    answered: asyncio.Future[PageInfo] = loop.create_future()
+
+    def on_message(widget: Any, content: dict[str, Any], buffers: list[Any]) -> None:
+        if content.get("kind") == "page" and not answered.done():
+            answered.set_result(PageInfo(origin=content["origin"], href=content["href"], userAgent=content["userAgent"]))
+
+    probe = _Page(url="")
+    probe.on_msg(on_message)
+    try:
+        info: PageInfo | None = await asyncio.wait_for(answered, timeout)
+    except asyncio.TimeoutError:
+        info = None
+    finally:
+        probe.close()
+    if not _page_probe:
+        _page_probe.append(info)
+    return _page_probe[0]
 
 
 def _trust(origin: str) -> None:

@@ -34,6 +34,16 @@ class KernelHalfTests(unittest.IsolatedAsyncioTestCase):
         self.assertEqual(ws.readyState, BrowserWebSocket.CONNECTING)
         self.assertFalse(ws.created.done())
 
+    async def test_no_front_end_fails_waits_and_calls(self) -> None:
+        """After page_timeout without a page, a wait and a call raise NoFrontEnd instead of hanging."""
+        ws = BrowserWebSocket("ws://127.0.0.1:9/", page_timeout=0.05)
+        with self.assertRaisesRegex(NoFrontEnd, "no browser page answered within 0.05 s"):
+            await ws.wait_for("open")
+        with self.assertRaises(NoFrontEnd):
+            await ws.created
+        with self.assertRaises(NoFrontEnd):
+            await ws.wait_for("message")  # a wait started after the time-out fails at once
+
     async def test_page_events_become_dom_events(self) -> None:
         """open, messages (text, arraybuffer, blob) and close arrive as the mirror's event classes, with the page's state."""
         ws = BrowserWebSocket("ws://h/")

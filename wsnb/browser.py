@@ -147,6 +147,9 @@ class BrowserWebSocket(SocketTarget):
             (through jupyter-server-proxy on the page's host: only for
             ws URLs of this machine's loopback) or ``"auto"`` (the proxy
             when the page is not itself served from loopback over http).
+        page_timeout: Seconds to wait for the page half to start; after
+            that, without a page, pending calls and waits raise
+            :exc:`~wsnb.exceptions.NoFrontEnd` instead of waiting for ever.
 
     Attributes:
         created: The browser's answer to the constructor: await it to get
@@ -159,7 +162,14 @@ class BrowserWebSocket(SocketTarget):
     _remembered_types: ClassVar[frozenset[str]] = frozenset({"open", "error", "close"})
     _final_type: ClassVar[str | None] = "close"
 
-    def __init__(self, url: str, protocols: str | Iterable[str] | None = None, *, route: str = "auto") -> None:
+    def __init__(
+        self,
+        url: str,
+        protocols: str | Iterable[str] | None = None,
+        *,
+        route: str = "auto",
+        page_timeout: float = 10.0,
+    ) -> None:
         super().__init__()
         if not isinstance(url, str):
             raise TypeError(f"url must be a str, not {url.__class__.__name__}")
@@ -178,9 +188,13 @@ class BrowserWebSocket(SocketTarget):
         self._calls: dict[int, BrowserCall] = {}
         self._attached: asyncio.Future[PageInfo] = self._loop.create_future()
         self.page: PageInfo | None = None
+        self._no_page_error: NoFrontEnd | None = None
         self._widget = _Page(url=url)
         self._widget.on_msg(self._on_page_message)
         self.created = self._call("the WebSocket constructor", "open", url=url, protocols=protocols, route=route)
+        # Without a front end nothing would ever answer: after page_timeout,
+        # every pending call and wait fails with NoFrontEnd instead.
+        self._watchdog = self._loop.call_later(page_timeout, self._no_page, page_timeout)
 
     # -- The WebSocket interface ----------------------------------------------
 
@@ -255,10 +269,32 @@ class BrowserWebSocket(SocketTarget):
         try:
             return await asyncio.wait_for(asyncio.shield(self._attached), timeout)
         except asyncio.TimeoutError:
-            raise NoFrontEnd(
-                f"no browser page answered within {timeout} s: BrowserWebSocket needs a front end that renders "
-                "widgets (JupyterLab or Notebook 7); under nbval, nbconvert or a console there is none"
-            ) from None
+            raise no_front_end(timeout) from None
+
+    async def wait_for(self, type: str, *, timeout: float | None = None) -> Event:
+        """Wait for the next event of ``type``, as the mirror's ``wait_for``.
+
+        Raises:
+            NoFrontEnd: If no page runs the socket (see ``page_timeout``).
+        """
+        if self._no_page_error is not None:
+            raise self._no_page_error
+        return await super().wait_for(type, timeout=timeout)
+
+    def _no_page(self, timeout: float) -> None:
+        """No page answered in time: fail what waits for one, say why."""
+        if self._attached.done():
+            return
+        self._no_page_error = no_front_end(timeout)
+        for call in list(self._calls.values()):
+            if not call.done():
+                call._answer(self._no_page_error)
+        self._calls.clear()
+        for futures in self._waiters.values():
+            for future in futures:
+                if not future.done():
+                    future.set_exception(self._no_page_error)
+        self._waiters.clear()
 
     @property
     def widget(self) -> anywidget.AnyWidget:
@@ -288,6 +324,7 @@ class BrowserWebSocket(SocketTarget):
         if "state" in content and content["state"] is not None:
             self._state.update(content["state"])
         if kind == "page":
+            self._watchdog.cancel()
             self.page = PageInfo(origin=content["origin"], href=content["href"], userAgent=content["userAgent"])
             _trust(self.page["origin"])
             if not self._attached.done():
@@ -318,6 +355,14 @@ class BrowserWebSocket(SocketTarget):
             event = Event(type)
         event._trusted = True
         self._dispatch(event)
+
+
+def no_front_end(timeout: float) -> NoFrontEnd:
+    """The error for a page that did not answer within ``timeout`` seconds."""
+    return NoFrontEnd(
+        f"no browser page answered within {timeout} s: BrowserWebSocket needs a front end that renders "
+        "widgets (JupyterLab or Notebook 7); under nbval, nbconvert or a console there is none"
+    )
 
 
 _page_probe: list[PageInfo | None] = []  # the answer of the first probe, once there is one

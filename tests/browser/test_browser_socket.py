@@ -31,10 +31,10 @@ print("servers ready")
 
 ECHO = """\
 ws = BrowserWebSocket(echo.url)
-page = await ws.attached()
-events = ws.record("open", "message", "error", "close")
+events = ws.record("open", "message", "error", "close")  # before any await: nothing is missed
 seen = []
 ws.onopen = lambda event: seen.append(("open", ws.readyState.name))
+page = await ws.attached()
 await ws.wait_for("open", timeout=30)
 ws.binaryType = "arraybuffer"
 await ws.send("hello from the page")

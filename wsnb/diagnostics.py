@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Failure", "FrameRecord"]
+__all__ = ["Failure", "FrameRecord", "Handshake"]
 
 
 @dataclass(frozen=True)
@@ -81,3 +81,55 @@ class FrameRecord:
             return f"{arrow} close {self.code} {self.reason!r}"
         rtt = "" if self.rtt is None else f" (round trip {self.rtt:.1f} ms)"
         return f"{arrow} {self.opcode} {self.size} B{'' if self.fin else ' (fragment)'}{rtt}"
+
+
+@dataclass(frozen=True)
+class Handshake:
+    """The opening handshake as it crossed the wire (a wsnb extra).
+
+    A browser shows it in DevTools' Network panel, never to scripts: the
+    request's headers (``Sec-WebSocket-Key``, ``Origin``, ``Cookie``,
+    ``Sec-WebSocket-Protocol``, ``Sec-WebSocket-Extensions``) and the
+    server's answer, ``101 Switching Protocols`` with ``Sec-WebSocket-Accept``,
+    or the status and body of a refusal.
+
+    Attributes:
+        path: The request target: the URL's path and query.
+        request_headers: The request's headers, in order, as (name, value).
+        status: The response's HTTP status; None when no response came
+            (the TCP or TLS connection failed first).
+        reason: The response's reason phrase, such as ``"Forbidden"``.
+        response_headers: The response's headers, in order.
+        body: The body of a refusal (the server's explanation); empty for 101.
+    """
+
+    path: str
+    request_headers: tuple[tuple[str, str], ...]
+    status: int | None = None
+    reason: str = ""
+    response_headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
+
+    def request_header(self, name: str) -> str | None:
+        """The first request header called ``name`` (any case), or None."""
+        return _first(self.request_headers, name)
+
+    def response_header(self, name: str) -> str | None:
+        """The first response header called ``name`` (any case), or None."""
+        return _first(self.response_headers, name)
+
+    def __str__(self) -> str:
+        lines = [f"GET {self.path} HTTP/1.1", *(f"{name}: {value}" for name, value in self.request_headers), ""]
+        if self.status is None:
+            lines.append("(no response)")
+        else:
+            lines.append(f"HTTP/1.1 {self.status} {self.reason}".rstrip())
+            lines += [f"{name}: {value}" for name, value in self.response_headers]
+            if self.body:
+                lines += ["", self.body.decode("utf-8", "replace").rstrip("\n")]
+        return "\n".join(lines)
+
+
+def _first(headers: tuple[tuple[str, str], ...], name: str) -> str | None:
+    lowered = name.lower()
+    return next((value for key, value in headers if key.lower() == lowered), None)

@@ -33,7 +33,7 @@ from ._text import encode_usv
 from .blob import Blob
 from .checks import check_close_args
 from .codes import ReadyState
-from .diagnostics import Failure, FrameRecord
+from .diagnostics import Failure, FrameRecord, Handshake
 from .events import CloseEvent, Event
 from .target import EventHandler, EventTarget, add_aliases
 from .exceptions import InvalidStateError, SocketClosed
@@ -275,6 +275,7 @@ class WebSocket(SocketTarget):
         self._buffered = 0
         self._buffered_lock = threading.Lock()
         self._failure: Failure | None = None
+        self._handshake: Handshake | None = None
         self._frames: list[FrameRecord] = []
         self._conn: EngineConnection | None = None
         # (payload, is_text, size), or (_CLOSE, code, reason) for the Close frame.
@@ -350,6 +351,16 @@ class WebSocket(SocketTarget):
                 f"and binaryType stays {self._binary_type!r}",
                 stacklevel=2,
             )
+
+    @property
+    def handshake(self) -> Handshake | None:
+        """The opening handshake's request and response (a wsnb extra; DevTools shows it, scripts never see it).
+
+        None until the handshake ends; after a refused handshake it holds
+        the status and body of the refusal, after a TCP or TLS failure the
+        request alone.
+        """
+        return self._handshake
 
     @property
     def failure(self) -> Failure | None:
@@ -508,6 +519,7 @@ class WebSocket(SocketTarget):
         try:
             conn = await self._open_task
         except EngineFailure as exc:
+            self._handshake = exc.handshake
             self._closed(failure=exc.failure)
             return
         except asyncio.CancelledError:
@@ -525,6 +537,7 @@ class WebSocket(SocketTarget):
             ))
             return
         self._conn = conn
+        self._handshake = conn.handshake_record
         self._writer_task = self._loop.create_task(self._write(conn))
         self._protocol = conn.subprotocol
         self._extensions = conn.extensions

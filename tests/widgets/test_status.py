@@ -12,14 +12,43 @@ from wsnb.widgets import (
     BufferGauge,
     ConnectionInfo,
     Counters,
+    HandshakeInfo,
     SocketWatcher,
     StateTimeline,
     StatusBadge,
 )
 
+from wsnb.servers import serve
+
 from ..support import closed_port_url
 from .test_watcher import WatcherTestCase
 from .widgets_support import TIMEOUT, front_end, next_update
+
+
+class HandshakeInfoTests(WatcherTestCase):
+    async def test_shows_the_handshake_once_known(self) -> None:
+        """Empty while CONNECTING; then the 101 folded under one line, with the Accept header inside."""
+        ws = self.connect()
+        info = HandshakeInfo(ws)
+        self.assertEqual((info.summary, info.value), ("", ""))
+        await ws.wait_for("open", timeout=TIMEOUT)
+        await next_update(info.watcher)
+        self.assertEqual(info.summary, "101 Switching Protocols")
+        self.assertIn("<summary>Handshake: 101 Switching Protocols</summary>", info.value)
+        self.assertIn("Sec-WebSocket-Accept: ", info.text)
+        drawn = info.value
+        await next_update(info.watcher)
+        self.assertIs(info.value, drawn, "redrawn: an open fold would close")
+
+    async def test_shows_a_refusal(self) -> None:
+        """A refused handshake shows its status and the server's body, escaped."""
+        async with serve("reject", status=404) as reject:
+            ws = self.connect(reject.url)
+            info = HandshakeInfo(ws)
+            await ws.wait_for("close", timeout=TIMEOUT)
+            await next_update(info.watcher)
+            self.assertEqual(info.summary, "404 Not Found")
+            self.assertIn("404 Not Found: the wsnb reject lab refuses every WebSocket.", info.text)
 
 
 class StatusBadgeTests(WatcherTestCase):

@@ -8,12 +8,14 @@ import ssl as ssl_module
 from typing import Any
 
 from websockets.client import ClientProtocol
+from websockets.exceptions import InvalidStatus
+from websockets.http11 import Request, Response
 from websockets.extensions.permessage_deflate import enable_client_permessage_deflate
 from websockets.proxy import Proxy, get_proxy, parse_proxy
 from websockets.typing import Origin, Subprotocol
 from websockets.uri import WebSocketURI, parse_uri
 
-from ..diagnostics import Failure
+from ..diagnostics import Failure, Handshake
 from .connection import EngineConnection
 from .failures import EngineFailure, failure_from_handshake
 from .options import EngineOptions
@@ -55,12 +57,15 @@ async def open_connection(url: str, protocols: list[str], options: EngineOptions
     except asyncio.CancelledError:
         connection.abort()
         raise
-    except EngineFailure:
+    except EngineFailure as exc:
         connection.abort()
+        exc.handshake = exc.handshake or handshake_record(request, None)
         raise
     except Exception as exc:
         connection.abort()
-        raise EngineFailure(failure_from_handshake(exc)) from exc
+        response = exc.response if isinstance(exc, InvalidStatus) else connection.response
+        raise EngineFailure(failure_from_handshake(exc), handshake_record(request, response)) from exc
+    connection.handshake_record = handshake_record(request, connection.response)
     if protocols and not connection.subprotocol:
         # The standard (unlike RFC 6455) fails the connection when the client
         # offered subprotocols and the server's answer names none.
@@ -68,8 +73,23 @@ async def open_connection(url: str, protocols: list[str], options: EngineOptions
         raise EngineFailure(Failure(
             "subprotocol",
             f"the server selected no subprotocol, but the client offered {', '.join(protocols)}",
-        ))
+        ), connection.handshake_record)
     return connection
+
+
+def handshake_record(request: Request, response: Response | None) -> Handshake:
+    """The opening handshake as wsnb's :class:`~wsnb.diagnostics.Handshake`, from websockets' objects."""
+    request_headers = tuple(request.headers.raw_items())
+    if response is None:
+        return Handshake(path=request.path, request_headers=request_headers)
+    return Handshake(
+        path=request.path,
+        request_headers=request_headers,
+        status=response.status_code,
+        reason=response.reason_phrase,
+        response_headers=tuple(response.headers.raw_items()),
+        body=bytes(response.body or b""),
+    )
 
 
 async def _open(connection: EngineConnection, uri: WebSocketURI, options: EngineOptions) -> None:

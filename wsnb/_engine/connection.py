@@ -34,7 +34,7 @@ from websockets.http11 import Response
 from websockets.protocol import State
 
 from .. import loop as _loop
-from ..diagnostics import Failure, FrameRecord
+from ..diagnostics import Failure, FrameRecord, Handshake
 from .failures import failure_from_close
 
 __all__ = ["ClosedInfo", "EngineConnection"]
@@ -124,6 +124,8 @@ class EngineConnection(asyncio.Protocol):
         self._ping_timeout = ping_timeout
         self._loop = asyncio.get_running_loop()
         self.handshake: asyncio.Future[Response] = self._loop.create_future()
+        self.response: Response | None = None  # the server's answer, once read, accepted or not
+        self.handshake_record: Handshake | None = None  # set by open_connection once open
         # Read the outcome even if nobody awaits it (open_timeout cancelled
         # the wait): a failed handshake is reported once, by open_connection.
         self.handshake.add_done_callback(lambda done: done.cancelled() or done.exception())
@@ -226,6 +228,7 @@ class EngineConnection(asyncio.Protocol):
     def _response(self, response: Response) -> None:
         if self.handshake.done():
             return
+        self.response = response
         protocol = self.protocol
         if protocol.handshake_exc is not None:
             self.handshake.set_exception(protocol.handshake_exc)

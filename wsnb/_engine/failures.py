@@ -9,17 +9,18 @@ import ssl
 from websockets.exceptions import InvalidHandshake, InvalidStatus, NegotiationError, SecurityError
 from websockets.frames import Close
 
-from ..diagnostics import Failure
+from ..diagnostics import Failure, Handshake
 
 __all__ = ["EngineFailure", "failure_from_close", "failure_from_handshake"]
 
 
 class EngineFailure(Exception):
-    """Raised by ``open_connection`` with the Failure that describes why."""
+    """Raised by ``open_connection`` with the Failure that describes why, and the handshake so far."""
 
-    def __init__(self, failure: Failure) -> None:
+    def __init__(self, failure: Failure, handshake: Handshake | None = None) -> None:
         super().__init__(failure)
         self.failure = failure
+        self.handshake = handshake
 
 
 def failure_from_handshake(exc: BaseException) -> Failure:

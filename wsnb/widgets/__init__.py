@@ -11,7 +11,7 @@
 
 The panel is made of small widgets that can also be used alone, each taking
 the socket (or a panel's :class:`SocketWatcher`): :class:`StatusBadge`,
-:class:`ConnectionInfo`, :class:`BufferGauge`, :class:`Counters`,
+:class:`ConnectionInfo`, :class:`HandshakeInfo`, :class:`BufferGauge`, :class:`Counters`,
 :class:`StateTimeline`, :class:`MessageLog`, :class:`SendBar` and
 :class:`CloseBar`. Every one of them watches the socket and never changes it,
 and all of them together update the front end at most 20 times a second.

@@ -41,7 +41,7 @@ from ._format import display_url
 from .close_bar import CloseBar
 from .message_log import MessageLog
 from .send_bar import SendBar
-from .status import BufferGauge, ConnectionInfo, Counters, StateTimeline, StatusBadge
+from .status import BufferGauge, ConnectionInfo, Counters, HandshakeInfo, StateTimeline, StatusBadge
 from .scheduling import DEFAULT_INTERVAL
 from .watcher import SocketWatcher
 
@@ -66,7 +66,7 @@ class ConnectionPanel(widgets.VBox):
         ws: The socket.
         watcher: The :class:`SocketWatcher` the widgets share: counters,
             the log's rows, the readyState timeline.
-        badge, info, gauge, counters, timeline, message_log, send_bar, close_bar:
+        badge, info, handshake, gauge, counters, timeline, message_log, send_bar, close_bar:
             The widgets, for use in code (``panel.message_log.export()``).
     """
 
@@ -89,6 +89,7 @@ class ConnectionPanel(widgets.VBox):
         self.watcher = SocketWatcher(ws, max_rows=max_rows, interval=interval)
         self.badge = StatusBadge(self.watcher)
         self.info = ConnectionInfo(self.watcher)
+        self.handshake = HandshakeInfo(self.watcher)
         self.gauge = BufferGauge(self.watcher, limit=buffer_limit)
         self.counters = Counters(self.watcher)
         self.timeline = StateTimeline(self.watcher)
@@ -99,6 +100,7 @@ class ConnectionPanel(widgets.VBox):
         super().__init__(
             children=[
                 widgets.HBox([self.badge, self.info], layout=row),
+                self.handshake,
                 widgets.HBox([self.gauge, self.counters], layout=row),
                 self.timeline,
                 self.message_log,

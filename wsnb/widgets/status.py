@@ -28,7 +28,7 @@ from ._format import FAILED_COLOUR, STATE_COLOURS, escape, human_bytes, seconds
 from ._view import WatcherView
 from .watcher import SocketWatcher
 
-__all__ = ["BufferGauge", "ConnectionInfo", "Counters", "StateTimeline", "StatusBadge"]
+__all__ = ["BufferGauge", "ConnectionInfo", "Counters", "HandshakeInfo", "StateTimeline", "StatusBadge"]
 
 
 class StatusBadge(WatcherView, widgets.HTML):
@@ -106,6 +106,44 @@ class ConnectionInfo(WatcherView, widgets.HTML):
         self.value = (
             f'<span style="font-size:90%">url {show(self.url)} · protocol {show(self.protocol)}'
             f" · extensions {show(self.extensions)}</span>"
+        )
+
+
+class HandshakeInfo(WatcherView, widgets.HTML):
+    """The opening handshake, request and response, folded under one line: ``Handshake: 101 Switching Protocols``.
+
+    What DevTools' Network panel shows and a script never sees: the
+    request's ``Sec-WebSocket-Key``, ``Origin``, cookies and offers, the
+    server's ``Sec-WebSocket-Accept`` and choices, or the status and body
+    of a refusal (see :attr:`wsnb.WebSocket.handshake`). Empty for a source
+    without one (a pattern), and until the handshake ends.
+
+    Args:
+        source: The ``wsnb.WebSocket`` to show, or a panel's SocketWatcher.
+    """
+
+    text = traitlets.Unicode("", help="The handshake as text: request, blank line, response.")
+    summary = traitlets.Unicode("", help="Its one-line summary, such as '101 Switching Protocols'.")
+
+    def __init__(self, source: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.add_class("wsnb-handshake")
+        self._shown: Any = None
+        self._attach(source)
+
+    def refresh(self, watcher: SocketWatcher) -> None:
+        """Show the handshake once it is known (drawn once: an open fold stays open)."""
+        handshake = getattr(watcher.ws, "handshake", None)
+        if handshake is None or handshake is self._shown:
+            return
+        self._shown = handshake
+        status = "no response" if handshake.status is None else f"{handshake.status} {handshake.reason}".rstrip()
+        with self.hold_sync():
+            self.summary = status
+            self.text = str(handshake)
+        self.value = (
+            f'<details style="font-size:90%"><summary>Handshake: {escape(status)}</summary>'
+            f'<pre style="margin:2px 0 4px 12px">{escape(self.text)}</pre></details>'
         )
 
 

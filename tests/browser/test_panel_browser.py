@@ -103,6 +103,15 @@ class PanelInBrowserTests(unittest.TestCase):
         expect(page.locator(".wsnb-counters .wsnb-out")).to_have_attribute("data-messages", "1")
         expect(page.locator(".jp-InputPrompt", has_text="[*]")).to_have_count(0)
 
+        # At a laptop's width the buttons keep their whole label (the close
+        # button used to shrink to "C…").
+        page.set_viewport_size({"width": 1024, "height": 800})
+        for selector, label in ((".wsnb-send-button", "Send"), (".wsnb-close-button", "Close")):
+            button = page.locator(selector)
+            expect(button).to_contain_text(label)
+            self.assertTrue(button.evaluate("el => el.scrollWidth <= el.clientWidth"), f"the {label} label is cut")
+        page.set_viewport_size({"width": 1400, "height": 1000})
+
         page.locator(".wsnb-close-code input").fill("4000")
         page.locator(".wsnb-close-reason input").fill("done in the browser")
         page.locator(".wsnb-close-button").click()

@@ -77,7 +77,7 @@ class CloseBar(widgets.HBox):
         self.reason = widgets.Text(placeholder="reason (≤ 123 UTF-8 bytes)", layout=widgets.Layout(width="200px"))
         self.reason.add_class("wsnb-close-reason")
         self.button = widgets.Button(description="Close", button_style="danger", icon="times",
-                                     layout=widgets.Layout(width="auto"))
+                                     layout=widgets.Layout(width="auto", flex="0 0 auto"))  # never shrunk to "C…"
         self.button.add_class("wsnb-close-button")
         self._message = widgets.HTML()
         super().__init__(children=[self.code, self.reason, self.button, self._message], **kwargs)

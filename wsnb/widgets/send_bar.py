@@ -69,7 +69,7 @@ class SendBar(widgets.HBox):
         self.text = widgets.Text(placeholder="message to send", layout=widgets.Layout(width="280px"))
         self.text.add_class("wsnb-send-text")
         self.button = widgets.Button(description="Send", button_style="primary", icon="paper-plane",
-                                     layout=widgets.Layout(width="auto"))
+                                     layout=widgets.Layout(width="auto", flex="0 0 auto"))  # never shrunk
         self.button.add_class("wsnb-send-button")
         self._message = widgets.HTML()
         super().__init__(children=[self._mode_buttons, self.text, self.button, self._message], **kwargs)

@@ -157,6 +157,16 @@ class ArgumentTests(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "exactly one field"):
             json_values("a", "b", key="symbol")
 
+    def test_json_values_paths_and_hostile_json(self) -> None:
+        """A dotted path reaches nested values (a literal dotted key first); deep nesting is skipped, not raised."""
+        nested = MessageEvent("message", data=json.dumps({"data": {"bid": 1.5, "venue": {"id": "X"}}, "a.b": 7}))
+        self.assertEqual(json_values("data.bid")(nested), {"data.bid": 1.5})
+        self.assertEqual(json_values("data.bid", key="data.venue.id")(nested), {"X": 1.5})
+        self.assertEqual(json_values("a.b")(nested), {"a.b": 7})
+        self.assertIsNone(json_values("data.bid.deeper")(nested))
+        self.assertIsNone(json_values("data.ask")(nested))
+        self.assertIsNone(json_values("price")(MessageEvent("message", data="[" * 100_000)))
+
     def test_mirror_never_imports_matplotlib(self) -> None:
         """Importing wsnb and the live plot module leaves matplotlib unimported until a plot is made."""
         code = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import unittest
 from typing import Any
 
@@ -35,6 +36,22 @@ class PanelTests(WatcherTestCase):
         self.assertIn("wsnb-panel", built._dom_classes)
         with self.assertRaises(TypeError):
             panel("ws://127.0.0.1:1/")  # type: ignore[arg-type]
+
+    async def test_plot_in_one_call(self) -> None:
+        """board.plot("data.bid") plots that field of the socket's messages, through json_values."""
+        ws = self.connect()
+        board = panel(ws)
+        plot = board.plot("data.bid", renderer="agg")
+        try:
+            await ws.wait_for("open", timeout=TIMEOUT)
+            for bid in (1.5, 2.5):
+                ws.send(json.dumps({"data": {"bid": bid}}))
+            ws.send("not JSON")
+            await plot.wait_samples(2, series="data.bid", timeout=TIMEOUT)
+            self.assertEqual(plot.data("data.bid")[1].tolist(), [1.5, 2.5])
+        finally:
+            plot.close()
+            board.close()
 
     async def test_repr_is_stable(self) -> None:
         """The panel's text repr holds the URL only, whatever the state (nbval compares it)."""

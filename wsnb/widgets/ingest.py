@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
+
+from .. import _json
 
 __all__ = ["json_values"]
 
@@ -16,7 +17,10 @@ def json_values(*fields: str, key: str | None = None) -> Callable[[Any], Any]:
     - ``json_values("bid", "ask")``: two series, ``"bid"`` and ``"ask"``;
     - ``json_values("price", key="symbol")``: one series per symbol, named
       by the message's ``"symbol"`` (new symbols add series as they come);
-    - a field named like ``LivePlot(x=...)`` may be listed too, to carry x.
+    - a field named like ``LivePlot(x=...)`` may be listed too, to carry x;
+    - a dotted path reaches into nested objects: ``json_values("data.bid")``
+      plots ``{"data": {"bid": 1.5}}`` as a series named ``"data.bid"`` (a
+      key that itself contains the dot is taken first).
 
     A message that is not a JSON object, or lacks a field, gives None: the
     plot skips it (and counts it in ``skipped``). Binary messages are
@@ -34,7 +38,7 @@ def json_values(*fields: str, key: str | None = None) -> Callable[[Any], Any]:
         raise ValueError("json_values() needs at least one field name, such as 'price'")
     if key is not None and len(fields) != 1:
         raise ValueError("json_values(..., key=) takes exactly one field: the value of each series")
-    loads = json.loads
+    loads = _json.loads  # deep nesting is bad JSON (skipped), not a RecursionError
 
     def values(event: Any) -> Any:
         data = event.data
@@ -48,10 +52,27 @@ def json_values(*fields: str, key: str | None = None) -> Callable[[Any], Any]:
             return None
         try:
             if key is not None:
-                return {str(obj[key]): obj[fields[0]]}
-            return {field: obj[field] for field in fields}
-        except KeyError:
+                return {str(lookup(obj, key)): lookup(obj, fields[0])}
+            return {field: lookup(obj, field) for field in fields}
+        except (KeyError, TypeError):
             return None
 
     values.__qualname__ = values.__name__ = f"json_values({', '.join(map(repr, fields))}{'' if key is None else f', key={key!r}'})"
     return values
+
+
+def lookup(obj: dict[str, Any], path: str) -> Any:
+    """``obj[path]``, or, for a dotted path, the nested value: ``lookup(o, "data.bid")`` is ``o["data"]["bid"]``.
+
+    Raises:
+        KeyError: If a part is missing.
+        TypeError: If a part is not an object.
+    """
+    if path in obj or "." not in path:
+        return obj[path]
+    value: Any = obj
+    for part in path.split("."):
+        if value.__class__ is not dict:
+            raise TypeError(f"{part!r} is not in an object")
+        value = value[part]
+    return value

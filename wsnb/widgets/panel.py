@@ -111,6 +111,19 @@ class ConnectionPanel(widgets.VBox):
         )
         self.add_class("wsnb-panel")
 
+    def plot(self, *fields: str, key: str | None = None, **options: Any) -> Any:
+        """A live plot of numeric JSON fields of this socket's messages, in one call.
+
+        ``board.plot("price", key="symbol")`` or ``board.plot("data.bid")``
+        (a dotted path into nested objects) makes a
+        :class:`~wsnb.widgets.LivePlot` fed by :func:`json_values`; other
+        keyword arguments go to ``LivePlot`` (``timespan``, ``window`` ...).
+        """
+        from .ingest import json_values
+        from .live_plot import LivePlot  # imports matplotlib: only when a plot is asked for
+
+        return LivePlot(self.ws, json_values(*fields, key=key), **options)
+
     @property
     def updates(self) -> int:
         """How many coalesced updates the widgets received so far."""

@@ -16,9 +16,21 @@ from typing import TYPE_CHECKING, Any, ClassVar
 if TYPE_CHECKING:
     from .target import EventTarget
 
-__all__ = ["CloseEvent", "Event", "MessageEvent", "performance_now"]
+__all__ = ["CloseEvent", "Event", "MessageEvent", "performance_now", "time_origin"]
 
 _TIME_ORIGIN = time.monotonic()
+
+
+_WALL_ORIGIN = time.time() - (time.monotonic() - _TIME_ORIGIN)
+
+
+def time_origin() -> float:
+    """Milliseconds since the Unix epoch at which ``performance_now()`` was 0.
+
+    The browser's ``performance.timeOrigin``: ``time_origin() +
+    event.timeStamp`` is the wall-clock time of an event, in ms.
+    """
+    return _WALL_ORIGIN * 1000.0
 
 
 def performance_now() -> float:

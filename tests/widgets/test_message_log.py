@@ -190,3 +190,27 @@ class MessageLogTests(WatcherTestCase):
         ws.send("late")
         await next_update(log.watcher)
         self.assertIn('<tr data-direction="sent" data-kind="text" class="wsnb-note">', log._table.value)
+
+
+class LatencyTests(WatcherTestCase):
+    server_name = "request"
+
+    async def test_replies_show_their_latency(self) -> None:
+        """With correlation="id", replies overtaking each other (batch=2) are still paired with their requests."""
+        ws = self.connect(self.server.url + "?batch=2")
+        log = MessageLog(ws)
+        log.correlation = "id"
+        replies = ws.record("message")
+        await ws.wait_for("open", timeout=TIMEOUT)
+        ws.send(json.dumps({"id": 1, "op": "get", "key": "apples"}))
+        ws.send(json.dumps({"id": 2, "op": "get", "key": "pears"}))
+        await replies.wait(2, timeout=TIMEOUT)
+        await next_update(log.watcher)
+        rows = [row for row in log.export() if row["kind"] == "text"]
+        self.assertEqual([json.loads(row["data"])["id"] for row in rows], [1, 2, 2, 1])  # newest request answered first
+        latencies = [row["latency"] for row in rows]
+        self.assertEqual(latencies[:2], [None, None])
+        self.assertTrue(all(latency is not None and latency >= 0 for latency in latencies[2:]))
+        self.assertGreaterEqual(latencies[3], latencies[2], "request 1 waited for request 2")
+        self.assertEqual(log._table.value.count('class="wsnb-latency"'), 2)
+        self.assertIn("<th>latency</th>", log._table.value)

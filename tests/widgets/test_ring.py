@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import re
 import unittest
+from datetime import datetime, timezone
 
+from wsnb.events import time_origin
 from wsnb.widgets.ring import FILTERS, HEAD_BYTES, HEAD_CHARS, LogRing, LogRow
 
 
@@ -61,12 +63,18 @@ class LogRowTests(unittest.TestCase):
         """A row becomes a dict with every key, time in seconds since the origin and binary data in hex."""
         row = LogRow(1500.0, "received", "binary", 3, b"\x00\xffA")
         row.seq = 7
-        self.assertEqual(row.as_dict(origin=1000.0), {
+        exported = row.as_dict(origin=1000.0)
+        wall = exported.pop("wall")
+        self.assertEqual(exported, {
             "seq": 7, "time": 0.5, "direction": "received", "kind": "binary", "size": 3,
             "preview": "00 ff 41", "data": "00 ff 41", "truncated": False, "event": None, "code": None,
             "reason": None, "wasClean": None, "failure": None, "detail": None, "note": None,
         })
         self.assertEqual(row.as_dict()["time"], 1500.0)
+        # The wall clock is the time origin plus the row's time (performance.timeOrigin + timeStamp).
+        expected = datetime.fromtimestamp((time_origin() + 1500.0) / 1000.0, timezone.utc)
+        self.assertEqual(wall, expected.isoformat(timespec="milliseconds"))
+        self.assertTrue(wall.endswith("+00:00"))
 
     def test_repr(self) -> None:
         """The repr names the row's number, direction and preview."""
@@ -161,6 +169,24 @@ class LogRingTests(unittest.TestCase):
         self.assertEqual(rows[5]["wasClean"], True)
         self.assertEqual(len({tuple(row) for row in rows}), 1)  # the same keys everywhere
         self.assertEqual([row["seq"] for row in sample_ring().export("received")], [2, 3])
+        self.assertEqual([row["sincePrevious"] for row in rows], [None, 1.0, 1.0, 1.0, 1.0, 1.0])
+        self.assertNotIn("latency", rows[0])
+
+    def test_latency_by_correlation_id(self) -> None:
+        """A reply carrying its request's id gets the ms since that request; others get None."""
+        ring = LogRing()
+        for time, direction, text in [
+            (0.0, "sent", '{"id": 1, "op": "get"}'),
+            (2.0, "sent", '{"id": 2, "op": "get"}'),
+            (5.5, "received", '{"id": 2, "ok": true}'),
+            (9.0, "received", '{"id": 1, "ok": true}'),
+            (9.5, "received", '{"id": 1, "ok": "again"}'),  # a second reply: the request was answered
+            (10.0, "received", "not json"),
+        ]:
+            ring.append(LogRow(time, direction, "text", len(text), text))
+        rows = ring.export(correlation="id")
+        self.assertEqual([row["latency"] for row in rows], [None, None, 3.5, 9.0, None, None])
+        self.assertEqual([row["sincePrevious"] for row in rows], [None, 2.0, 3.5, 3.5, 0.5, 0.5])
 
     def test_to_jsonl(self) -> None:
         """to_jsonl() gives one JSON object per line, non-ASCII kept as is."""

@@ -29,7 +29,7 @@ import traitlets
 
 from ._format import escape, seconds
 from ._view import WatcherView
-from .ring import FILTERS, LogRow
+from .ring import FILTERS, LogRow, latencies
 from .watcher import SocketWatcher
 
 __all__ = ["MessageLog"]
@@ -48,7 +48,7 @@ _STYLE = """<style>
 </style>"""
 
 _HEAD = (
-    "<thead><tr><th>#</th><th>time</th><th></th><th>kind</th>"
+    "<thead><tr><th>#</th><th>time</th><th>Δ</th><th>latency</th><th></th><th>kind</th>"
     '<th style="text-align:right">size</th><th>data</th></tr></thead>'
 )
 
@@ -72,6 +72,9 @@ class MessageLog(WatcherView, widgets.VBox):
     max_rows = traitlets.Int(1000, help="How many rows the log keeps; the oldest go first.")
     row_count = traitlets.Int(0, help="Rows in the log now (read it; setting it does nothing).")
     search_error = traitlets.Unicode("", help="Why the search is not a valid regular expression, or ''.")
+    correlation = traitlets.Unicode(
+        "", help="A JSON field that pairs a request with its reply, such as 'id': replies show their latency."
+    )
 
     def __init__(
         self,
@@ -148,8 +151,8 @@ class MessageLog(WatcherView, widgets.VBox):
         """
         log, origin = self.watcher.log, self.watcher.origin
         if not view:
-            return log.export(origin=origin)
-        return log.export(self.filter, self.search, regex=self.regex, origin=origin)
+            return log.export(origin=origin, correlation=self.correlation)
+        return log.export(self.filter, self.search, regex=self.regex, origin=origin, correlation=self.correlation)
 
     def to_jsonl(self, path: str | Path | None = None, *, view: bool = False) -> str:
         """The rows as JSON lines (one object per line); written to ``path`` too when given."""
@@ -174,7 +177,7 @@ class MessageLog(WatcherView, widgets.VBox):
         """Draw the newest rows, if the log changed since the last drawing."""
         self._draw()
 
-    @traitlets.observe("filter", "search", "regex", "visible_rows")
+    @traitlets.observe("filter", "search", "regex", "visible_rows", "correlation")
     def _settings_changed(self, change: Any) -> None:
         # A person changed a setting: draw now, not at the next update.
         self._drawn = None
@@ -221,9 +224,13 @@ class MessageLog(WatcherView, widgets.VBox):
         except re.error as exc:
             error = f"not a regular expression: {exc}"
             rows = log.select(self.filter)
-        shown = rows[-self.visible_rows:]
-        shown.reverse()  # newest first: it stays in view as rows arrive
-        body = "".join(_row_html(row, origin) for row in shown)
+        first = max(len(rows) - self.visible_rows, 0)
+        paired = latencies(rows, self.correlation) if self.correlation else {}
+        body = "".join(
+            _row_html(rows[index], origin, rows[index - 1].time if index else None, paired.get(index))
+            for index in range(len(rows) - 1, first - 1, -1)  # newest first: it stays in view as rows arrive
+        )
+        shown = rows[first:]
         table = f'{_STYLE}<table class="wsnb-log-table">{_HEAD}<tbody>{body}</tbody></table>'
         with self._table.hold_sync(), self._status.hold_sync():
             self._table.value = table
@@ -255,7 +262,7 @@ class MessageLog(WatcherView, widgets.VBox):
         )
 
 
-def _row_html(row: LogRow, origin: float) -> str:
+def _row_html(row: LogRow, origin: float, previous: float | None = None, latency: float | None = None) -> str:
     cells = row._html
     if cells is None:
         size = "" if row.size is None else f"{row.size:,} B"
@@ -264,7 +271,10 @@ def _row_html(row: LogRow, origin: float) -> str:
             f'<td class="wsnb-num">{size}</td><td class="wsnb-preview">{escape(row.preview)}</td></tr>'
         )
     note = ' class="wsnb-note"' if row.note else ""
+    since = "" if previous is None else f"+{row.time - previous:,.1f} ms"
+    took = "" if latency is None else f'<span class="wsnb-latency" title="since its request">⟲ {latency:,.1f} ms</span>'
     return (
         f'<tr data-direction="{row.direction}" data-kind="{row.kind}"{note}>'
-        f'<td class="wsnb-num">{row.seq}</td><td class="wsnb-num">{seconds(row.time - origin)}</td>{cells}'
+        f'<td class="wsnb-num">{row.seq}</td><td class="wsnb-num">{seconds(row.time - origin)}</td>'
+        f'<td class="wsnb-num wsnb-delta">{since}</td><td class="wsnb-num">{took}</td>{cells}'
     )

@@ -27,9 +27,12 @@ import collections
 import json
 import re
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from typing import Any
 
+from .. import _json
 from ..checks import check_int
+from ..events import time_origin
 from ._format import hex_preview, text_preview
 
 __all__ = ["FILTERS", "HEAD_BYTES", "HEAD_CHARS", "LogRing", "LogRow"]
@@ -185,9 +188,11 @@ class LogRow:
         else:
             data = head
         when = self.time if origin is None else round((self.time - origin) / 1000.0, 6)
+        wall = datetime.fromtimestamp((time_origin() + self.time) / 1000.0, timezone.utc)
         return {
             "seq": self.seq,
             "time": when,
+            "wall": wall.isoformat(timespec="milliseconds"),
             "direction": self.direction,
             "kind": self.kind,
             "size": self.size,
@@ -293,14 +298,28 @@ class LogRing:
         *,
         regex: bool = False,
         origin: float | None = None,
+        correlation: str = "",
     ) -> list[dict[str, Any]]:
         """Return the rows that pass a filter and a search as dicts, oldest first.
 
         Every dict has the same keys (see :meth:`LogRow.as_dict`), so the
         list turns into a table directly, for example with
-        ``pandas.DataFrame(rows)``.
+        ``pandas.DataFrame(rows)``; and ``"sincePrevious"``, the ms since
+        the row before it in this list (None for the first). With
+        ``correlation`` (a JSON field such as ``"id"``), each also has
+        ``"latency"``: on a received reply, the ms since the sent message
+        with the same value of that field (see :func:`latencies`).
         """
-        return [row.as_dict(origin) for row in self.select(filter, search, regex=regex)]
+        rows = self.select(filter, search, regex=regex)
+        exported = [row.as_dict(origin) for row in rows]
+        for row, previous, item in zip(rows, [None, *rows[:-1]], exported, strict=True):
+            item["sincePrevious"] = None if previous is None else round(row.time - previous.time, 3)
+        if correlation:
+            for item in exported:
+                item["latency"] = None
+            for index, latency in latencies(rows, correlation).items():
+                exported[index]["latency"] = latency
+        return exported
 
     def to_jsonl(self, *args: Any, **kwargs: Any) -> str:
         """Return :meth:`export` as JSON lines: one JSON object per line."""
@@ -325,3 +344,31 @@ def _filter_test(filter: str) -> Any:
     if filter == "events":
         return lambda row: row.kind == "event"
     raise ValueError(f"unknown filter {filter!r}; use one of {', '.join(FILTERS)}")
+
+
+def latencies(rows: list[LogRow], field: str) -> dict[int, float]:
+    """Round trips of request/reply pairs: ``{index of the reply: ms since its request}``.
+
+    A sent text message and a received one are a pair when both are JSON
+    objects with the same value of ``field`` (a correlation id, as the
+    request/response pattern uses); the reply is the first received one
+    after the request. Only the start of a message is in the log: a
+    message cut there does not parse, and is not paired.
+    """
+    sent: dict[str, float] = {}
+    found: dict[int, float] = {}
+    for index, row in enumerate(rows):
+        if row.kind != "text" or not isinstance(row.head, str) or row.truncated:
+            continue
+        try:
+            message = _json.loads(row.head)
+        except ValueError:
+            continue
+        if not isinstance(message, dict) or field not in message:
+            continue
+        key = json.dumps(message[field], sort_keys=True)
+        if row.direction == "sent":
+            sent.setdefault(key, row.time)
+        elif row.direction == "received" and key in sent:
+            found[index] = round(row.time - sent.pop(key), 3)
+    return found

@@ -214,3 +214,24 @@ class LatencyTests(WatcherTestCase):
         self.assertGreaterEqual(latencies[3], latencies[2], "request 1 waited for request 2")
         self.assertEqual(log._table.value.count('class="wsnb-latency"'), 2)
         self.assertIn("<th>latency</th>", log._table.value)
+
+
+class JsonFilterLogTests(WatcherTestCase):
+    async def test_filter_by_a_json_field(self) -> None:
+        """json_filter narrows the table and the exported view; a malformed one is reported, not raised."""
+        ws = self.connect()
+        log = MessageLog(ws)
+        replies = ws.record("message")
+        await ws.wait_for("open", timeout=TIMEOUT)
+        for message in ({"type": "chat", "text": "hi"}, {"type": "join"}, {"type": "chat", "text": "again"}):
+            ws.send(json.dumps(message))
+        await replies.wait(3, timeout=TIMEOUT)
+        log.json_filter = 'type == "chat"'
+        texts = [json.loads(row["data"]).get("text") for row in log.export(view=True)]
+        self.assertEqual(texts, ["hi", "again", "hi", "again"])  # sent and echoed
+        self.assertEqual(log._table.value.count("<tr data-direction="), 4)
+        self.assertEqual(log.search_error, "")
+        log.json_filter = "type == chat"
+        self.assertIn("JSON filter: 'chat' is not a JSON value", log.search_error)
+        log.json_filter = ""
+        self.assertEqual(log.search_error, "")

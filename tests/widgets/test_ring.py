@@ -8,7 +8,7 @@ import unittest
 from datetime import datetime, timezone
 
 from wsnb.events import time_origin
-from wsnb.widgets.ring import FILTERS, HEAD_BYTES, HEAD_CHARS, LogRing, LogRow
+from wsnb.widgets.ring import FILTERS, HEAD_BYTES, HEAD_CHARS, LogRing, LogRow, json_test
 
 
 def sample_ring() -> LogRing:
@@ -202,3 +202,42 @@ class LogRingTests(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class JsonFilterTests(unittest.TestCase):
+    def ring(self) -> LogRing:
+        ring = LogRing()
+        for index, text in enumerate([
+            '{"type": "chat", "text": "hi", "data": {"price": 120}}',
+            '{"type": "join", "data": {"price": 80}}',
+            '{"type": "chat", "error": null}',
+            "not json",
+            "[1, 2]",
+            '{"type": 3}',
+        ]):
+            ring.append(LogRow(float(index), "received", "text", len(text), text))
+        ring.append(LogRow(9.0, "received", "binary", 2, b"{}"))
+        return ring
+
+    def test_expressions(self) -> None:
+        """Equality, order, dotted paths and presence; other rows (not JSON, binary, no field) never match."""
+        ring = self.ring()
+
+        def seqs(expression: str) -> list[int]:
+            return [row.seq for row in ring.select(json_filter=expression)]
+
+        self.assertEqual(seqs('type == "chat"'), [0, 2])
+        self.assertEqual(seqs('type != "chat"'), [1, 5])
+        self.assertEqual(seqs("data.price > 100"), [0])
+        self.assertEqual(seqs("data.price <= 100"), [1])
+        self.assertEqual(seqs("error"), [2])
+        self.assertEqual(seqs('type < "d"'), [0, 2])  # 3 < "d" cannot be compared: no match, no error
+        self.assertEqual(seqs("error == null"), [2])
+        self.assertEqual([row["seq"] for row in ring.export(json_filter='type == "join"')], [1])
+
+    def test_bad_expressions(self) -> None:
+        """A malformed expression is a ValueError that says what is expected."""
+        for expression, message in [("type = chat", "expected a field path"), ("type == chat", "not a JSON value"),
+                                    ("", "expected a field path"), ("1abc", "expected a field path")]:
+            with self.subTest(expression=expression), self.assertRaisesRegex(ValueError, message):
+                json_test(expression)

@@ -71,7 +71,12 @@ class MessageLog(WatcherView, widgets.VBox):
     visible_rows = traitlets.Int(100, help="How many of the newest matching rows are drawn.")
     max_rows = traitlets.Int(1000, help="How many rows the log keeps; the oldest go first.")
     row_count = traitlets.Int(0, help="Rows in the log now (read it; setting it does nothing).")
-    search_error = traitlets.Unicode("", help="Why the search is not a valid regular expression, or ''.")
+    search_error = traitlets.Unicode(
+        "", help="Why the search (a regular expression) or the JSON filter is not valid, or ''."
+    )
+    json_filter = traitlets.Unicode(
+        "", help='Show only JSON messages matching this, such as type == "chat" or data.price > 100; empty shows all.'
+    )
     correlation = traitlets.Unicode(
         "", help="A JSON field that pairs a request with its reply, such as 'id': replies show their latency."
     )
@@ -94,6 +99,10 @@ class MessageLog(WatcherView, widgets.VBox):
             placeholder="search", continuous_update=True, layout=widgets.Layout(width="160px")
         )
         self._regex_box = widgets.Checkbox(description="regex", indent=False, layout=widgets.Layout(width="auto"))
+        self._json_box = widgets.Text(
+            placeholder='JSON: type == "chat"', continuous_update=False, layout=widgets.Layout(width="170px")
+        )
+        self._json_box.add_class("wsnb-json-filter")
         self._pause_button = widgets.ToggleButton(
             description="pause", icon="pause", tooltip="Stop logging rows (counters go on)",
             layout=widgets.Layout(width="auto"),
@@ -108,7 +117,7 @@ class MessageLog(WatcherView, widgets.VBox):
         self._table.add_class("wsnb-log-rows")
         self._status = widgets.HTML()
         toolbar = widgets.HBox(
-            [self._filter_buttons, self._search_box, self._regex_box, self._pause_button,
+            [self._filter_buttons, self._search_box, self._regex_box, self._json_box, self._pause_button,
              self._clear_button, self._export_button, self._download],
             layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
         )
@@ -117,6 +126,7 @@ class MessageLog(WatcherView, widgets.VBox):
         traitlets.link((self._filter_buttons, "value"), (self, "filter"))
         traitlets.link((self._search_box, "value"), (self, "search"))
         traitlets.link((self._regex_box, "value"), (self, "regex"))
+        traitlets.link((self._json_box, "value"), (self, "json_filter"))
         traitlets.link((self._pause_button, "value"), (self, "paused"))
         self._clear_button.on_click(lambda _: self.clear())
         self._export_button.on_click(lambda _: self._offer_download())
@@ -152,7 +162,10 @@ class MessageLog(WatcherView, widgets.VBox):
         log, origin = self.watcher.log, self.watcher.origin
         if not view:
             return log.export(origin=origin, correlation=self.correlation)
-        return log.export(self.filter, self.search, regex=self.regex, origin=origin, correlation=self.correlation)
+        return log.export(
+            self.filter, self.search, regex=self.regex, origin=origin, correlation=self.correlation,
+            json_filter=self.json_filter,
+        )
 
     def to_jsonl(self, path: str | Path | None = None, *, view: bool = False) -> str:
         """The rows as JSON lines (one object per line); written to ``path`` too when given."""
@@ -177,7 +190,7 @@ class MessageLog(WatcherView, widgets.VBox):
         """Draw the newest rows, if the log changed since the last drawing."""
         self._draw()
 
-    @traitlets.observe("filter", "search", "regex", "visible_rows", "correlation")
+    @traitlets.observe("filter", "search", "regex", "visible_rows", "correlation", "json_filter")
     def _settings_changed(self, change: Any) -> None:
         # A person changed a setting: draw now, not at the next update.
         self._drawn = None
@@ -220,9 +233,12 @@ class MessageLog(WatcherView, widgets.VBox):
         self._drawn = key
         error = ""
         try:
-            rows = log.select(self.filter, self.search, regex=self.regex)
+            rows = log.select(self.filter, self.search, regex=self.regex, json_filter=self.json_filter)
         except re.error as exc:
             error = f"not a regular expression: {exc}"
+            rows = log.select(self.filter)
+        except ValueError as exc:  # the JSON filter
+            error = f"JSON filter: {exc}"
             rows = log.select(self.filter)
         first = max(len(rows) - self.visible_rows, 0)
         paired = latencies(rows, self.correlation) if self.correlation else {}

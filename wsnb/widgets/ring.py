@@ -26,7 +26,7 @@ from __future__ import annotations
 import collections
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from typing import Any
 
@@ -268,7 +268,9 @@ class LogRing:
     def __getitem__(self, index: int) -> LogRow:
         return self._rows[index]
 
-    def select(self, filter: str = "all", search: str = "", *, regex: bool = False) -> list[LogRow]:
+    def select(
+        self, filter: str = "all", search: str = "", *, regex: bool = False, json_filter: str = ""
+    ) -> list[LogRow]:
         """Return the rows that pass a filter and a search, oldest first.
 
         Args:
@@ -276,13 +278,18 @@ class LogRing:
             search: Text that a row's message or event details must
                 contain (case-insensitive); empty matches every row.
             regex: Treat ``search`` as a regular expression (case-insensitive).
+            json_filter: Keep only JSON messages that match this expression,
+                such as ``type == "chat"`` (see :func:`json_test`).
 
         Raises:
-            ValueError: For an unknown filter.
+            ValueError: For an unknown filter or a malformed ``json`` expression.
             re.error: For a search that is not a valid regular expression.
         """
         keep = _filter_test(filter)
         rows = [row for row in self._rows if keep(row)] if keep is not None else list(self._rows)
+        if json_filter:
+            matches = json_test(json_filter)
+            rows = [row for row in rows if matches(row)]
         if not search:
             return rows
         if regex:
@@ -299,6 +306,7 @@ class LogRing:
         regex: bool = False,
         origin: float | None = None,
         correlation: str = "",
+        json_filter: str = "",
     ) -> list[dict[str, Any]]:
         """Return the rows that pass a filter and a search as dicts, oldest first.
 
@@ -310,7 +318,7 @@ class LogRing:
         ``"latency"``: on a received reply, the ms since the sent message
         with the same value of that field (see :func:`latencies`).
         """
-        rows = self.select(filter, search, regex=regex)
+        rows = self.select(filter, search, regex=regex, json_filter=json_filter)
         exported = [row.as_dict(origin) for row in rows]
         for row, previous, item in zip(rows, [None, *rows[:-1]], exported, strict=True):
             item["sincePrevious"] = None if previous is None else round(row.time - previous.time, 3)
@@ -372,3 +380,59 @@ def latencies(rows: list[LogRow], field: str) -> dict[int, float]:
         elif row.direction == "received" and key in sent:
             found[index] = round(row.time - sent.pop(key), 3)
     return found
+
+
+_COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
+    "==": lambda left, right: bool(left == right),
+    "!=": lambda left, right: bool(left != right),
+    "<=": lambda left, right: bool(left <= right),
+    ">=": lambda left, right: bool(left >= right),
+    "<": lambda left, right: bool(left < right),
+    ">": lambda left, right: bool(left > right),
+}
+_EXPRESSION = re.compile(r"\s*([A-Za-z_][\w.]*)\s*(?:(==|!=|<=|>=|<|>)\s*(.+?))?\s*")
+
+
+def json_test(expression: str) -> Callable[[LogRow], bool]:
+    """A test for rows whose message is a JSON object matching ``expression``.
+
+    ``type == "chat"``, ``data.price > 100``, ``id != 3`` or just a path
+    such as ``error`` (the field is there). The path may be dotted into
+    nested objects; the value is JSON (strings in double quotes, numbers,
+    ``true``, ``false``, ``null``). A row that is not a JSON object, lacks
+    the field, or holds a value that cannot be compared does not match.
+
+    Raises:
+        ValueError: If the expression is not ``path``, or ``path op value``
+            with a JSON value, saying which part is wrong.
+    """
+    match = _EXPRESSION.fullmatch(expression)
+    if match is None:
+        raise ValueError(f'expected a field path, an operator (== != < <= > >=) and a JSON value, such as type == "chat"; not {expression!r}')
+    path, operator, text = match.groups()
+    wanted: Any = None
+    if operator is not None:
+        try:
+            wanted = _json.loads(text)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a JSON value (strings need double quotes)") from None
+    from .ingest import lookup  # the same dotted paths as json_values
+
+    def test(row: LogRow) -> bool:
+        if row.kind != "text" or not isinstance(row.head, str) or row.truncated:
+            return False
+        try:
+            message = _json.loads(row.head)
+            if not isinstance(message, dict):
+                return False
+            value = lookup(message, path)
+        except (ValueError, KeyError, TypeError):
+            return False
+        if operator is None:
+            return True
+        try:
+            return _COMPARISONS[operator](value, wanted)
+        except TypeError:
+            return False  # "b" < 3: not comparable, not a match
+
+    return test

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from wsnb import WebSocket
-from wsnb.har import HarRecorder, HarSession, load_har, replay
+from wsnb.har import HarRecorder, HarSession, har_document, load_har, replay
 from wsnb.servers import serve
 
 from .support import TIMEOUT
@@ -123,6 +123,8 @@ class HarTests(unittest.IsolatedAsyncioTestCase):
         self.assertEqual((session.url, session.status), ("wss://example.test/socket", 101))
         self.assertEqual((session.sent(), session.received()), (["hi"], [b"\x00\x01"]))
         self.assertEqual(session.request_headers, [("Sec-WebSocket-Protocol", "chat")])
+        # Written back out (a DevTools "…Z" start time included), it is still HAR 1.2.
+        check_har(self, har_document(sessions))
 
     def test_bad_documents(self) -> None:
         """Not HAR, or a malformed message: a ValueError that says where."""

@@ -266,6 +266,8 @@ class BrowserWebSocket(SocketTarget):
                 front end renders this kernel's widgets (nbval, nbconvert,
                 a console), so no browser can run the socket.
         """
+        if self._no_page_error is not None:
+            raise self._no_page_error  # page_timeout passed already: no need to wait again
         try:
             return await asyncio.wait_for(asyncio.shield(self._attached), timeout)
         except asyncio.TimeoutError:

@@ -38,7 +38,7 @@ from .codes import ReadyState
 from .events import MessageEvent
 from .websocket import WebSocket
 
-__all__ = ["HarMessage", "HarRecorder", "HarSession", "ReplayResult", "load_har", "replay"]
+__all__ = ["HarMessage", "HarRecorder", "HarSession", "ReplayResult", "har_document", "load_har", "replay"]
 
 TEXT, BINARY = 1, 2
 """The opcodes of ``_webSocketMessages``: a text or a binary message."""
@@ -177,7 +177,8 @@ def har_document(sessions: Iterable[HarSession]) -> dict[str, Any]:
 def _entry(session: HarSession) -> dict[str, Any]:
     http_url = "http" + session.url[2:] if session.url.startswith("ws") else session.url
     last = session.messages[-1].time if session.messages else None
-    first = datetime.fromisoformat(session.started).timestamp() if session.started else None
+    # DevTools write "…Z", which datetime.fromisoformat reads only from Python 3.11.
+    first = datetime.fromisoformat(session.started.replace("Z", "+00:00")).timestamp() if session.started else None
     duration = (last - first) * 1000 if last is not None and first is not None else 0
     return {
         "startedDateTime": session.started,

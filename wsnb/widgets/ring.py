@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import collections
 import json
+import operator
 import re
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
@@ -33,6 +34,7 @@ from typing import Any
 from .. import _json
 from ..checks import check_int
 from ..events import time_origin
+from .ingest import lookup
 from ._format import hex_preview, text_preview
 
 __all__ = ["FILTERS", "HEAD_BYTES", "HEAD_CHARS", "LogRing", "LogRow"]
@@ -47,6 +49,10 @@ FILTERS = ("all", "sent", "received", "events")
 """The log's filters, as in a browser's DevTools: every row, sent messages,
 received messages, or events (``open``, ``error``, ``close``, the
 ``close()`` call and the server's Close frame)."""
+
+
+_UNPARSED = object()
+"""A row's JSON object before anyone asked for it."""
 
 
 class LogRow:
@@ -80,6 +86,7 @@ class LogRow:
 
     __slots__ = (
         "_html",
+        "_object",
         "_preview",
         "code",
         "detail",
@@ -130,6 +137,7 @@ class LogRow:
         self.note = note
         self._preview: str | None = None
         self._html: str | None = None  # a view's cache of the row's cells
+        self._object: Any = _UNPARSED
 
     @property
     def preview(self) -> str:
@@ -164,6 +172,23 @@ class LogRow:
         if self.failure:
             parts.append(f"(failure: {self.failure})")
         return " ".join(parts)
+
+    def json_object(self) -> dict[str, Any] | None:
+        """The message as a JSON object, or None: not text, cut short, not JSON or not an object.
+
+        Parsed once and kept: the JSON filter and the latency column look at
+        every row at each redraw.
+        """
+        if self._object is _UNPARSED:
+            parsed: Any = None
+            if self.kind == "text" and isinstance(self.head, str) and not self.truncated:
+                try:
+                    parsed = _json.loads(self.head)
+                except ValueError:
+                    pass
+            self._object = parsed if isinstance(parsed, dict) else None
+        result: dict[str, Any] | None = self._object
+        return result
 
     def search_text(self) -> str:
         """The text a search looks in: the kept start of the message (hex for binary) or the event's details."""
@@ -366,13 +391,8 @@ def latencies(rows: list[LogRow], field: str) -> dict[int, float]:
     sent: dict[str, float] = {}
     found: dict[int, float] = {}
     for index, row in enumerate(rows):
-        if row.kind != "text" or not isinstance(row.head, str) or row.truncated:
-            continue
-        try:
-            message = _json.loads(row.head)
-        except ValueError:
-            continue
-        if not isinstance(message, dict) or field not in message:
+        message = row.json_object()
+        if message is None or field not in message:
             continue
         key = json.dumps(message[field], sort_keys=True)
         if row.direction == "sent":
@@ -382,13 +402,8 @@ def latencies(rows: list[LogRow], field: str) -> dict[int, float]:
     return found
 
 
-_COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
-    "==": lambda left, right: bool(left == right),
-    "!=": lambda left, right: bool(left != right),
-    "<=": lambda left, right: bool(left <= right),
-    ">=": lambda left, right: bool(left >= right),
-    "<": lambda left, right: bool(left < right),
-    ">": lambda left, right: bool(left > right),
+_COMPARISONS: dict[str, Callable[[Any, Any], Any]] = {
+    "==": operator.eq, "!=": operator.ne, "<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt,
 }
 _EXPRESSION = re.compile(r"\s*([A-Za-z_][\w.]*)\s*(?:(==|!=|<=|>=|<|>)\s*(.+?))?\s*")
 
@@ -409,29 +424,26 @@ def json_test(expression: str) -> Callable[[LogRow], bool]:
     match = _EXPRESSION.fullmatch(expression)
     if match is None:
         raise ValueError(f'expected a field path, an operator (== != < <= > >=) and a JSON value, such as type == "chat"; not {expression!r}')
-    path, operator, text = match.groups()
+    path, symbol, text = match.groups()
     wanted: Any = None
-    if operator is not None:
+    if symbol is not None:
         try:
             wanted = _json.loads(text)
         except ValueError:
             raise ValueError(f"{text!r} is not a JSON value (strings need double quotes)") from None
-    from .ingest import lookup  # the same dotted paths as json_values
 
     def test(row: LogRow) -> bool:
-        if row.kind != "text" or not isinstance(row.head, str) or row.truncated:
+        message = row.json_object()
+        if message is None:
             return False
         try:
-            message = _json.loads(row.head)
-            if not isinstance(message, dict):
-                return False
-            value = lookup(message, path)
-        except (ValueError, KeyError, TypeError):
+            value = lookup(message, path)  # the same dotted paths as json_values
+        except (KeyError, TypeError):
             return False
-        if operator is None:
+        if symbol is None:
             return True
         try:
-            return _COMPARISONS[operator](value, wanted)
+            return bool(_COMPARISONS[symbol](value, wanted))
         except TypeError:
             return False  # "b" < 3: not comparable, not a match
 

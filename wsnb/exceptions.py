@@ -22,7 +22,10 @@ exception wsnb raises is in this module: ``SocketClosed`` (a wait for an
 event that can no longer come), ``ArgumentTypeError`` (an argument of the
 wrong type), and the patterns' ``QueueFull`` (a bounded send queue refusing
 a message), ``MessageValidationError`` (a typed message that does not fit
-its schema) and ``ChunkError`` (a malformed chunk).
+its schema) and ``ChunkError`` (a malformed chunk); and the lab servers'
+``ProgramMissing`` (a program such as ``redis-server`` is not installed)
+and ``BrokerUnavailable`` (the Redis broker of a scaled-out lab server
+cannot be reached).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ArgumentTypeError",
+    "BrokerUnavailable",
     "ChunkError",
     "DOMException",
     "DOMSyntaxError",
@@ -41,6 +45,7 @@ __all__ = [
     "InvalidStateError",
     "MessageValidationError",
     "NoFrontEnd",
+    "ProgramMissing",
     "QueueFull",
     "SocketClosed",
     "exception_for_name",
@@ -189,3 +194,37 @@ class MessageValidationError(ValueError):
 
 class ChunkError(ValueError):
     """Raised when a chunk is malformed or does not fit its message."""
+
+
+class ProgramMissing(FileNotFoundError):
+    """Raised when a program wsnb starts (such as ``redis-server``) is not installed (a wsnb extra).
+
+    Attributes:
+        program: The program's name, as looked up on ``PATH``.
+        install: How to install it, in words.
+    """
+
+    def __init__(self, program: str, install: str) -> None:
+        super().__init__(program, install)
+        self.program = program
+        self.install = install
+
+    def __str__(self) -> str:
+        return f"{self.program} was not found on PATH: {self.install}"
+
+
+class BrokerUnavailable(ConnectionError):
+    """Raised when a lab server cannot reach its message broker (Redis) (a wsnb extra).
+
+    Attributes:
+        url: The broker's URL, as given in the ``broker`` option.
+        reason: What failed, in words.
+    """
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(url, reason)
+        self.url = url
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"the message broker (option broker={self.url}) is unreachable: {self.reason}"

@@ -54,6 +54,7 @@ from .origins import LOOPBACK_ORIGIN, OriginPolicy, is_loopback_host, trust_page
 from .tls import LabCertificate, ServesTls
 from .game import GameLab
 from .quality import QUALITY_FRAME, QUALITY_LEVELS, QualityLab
+from .redis_local import REDIS_INSTALL, LocalRedis
 from .rate_limit import RateLimitLab
 from .reject import RejectLab
 from .request import REQUEST_STORE, RequestLab
@@ -103,4 +104,6 @@ __all__ = [
     "trusted_page_origins",
     "LabCertificate",
     "ServesTls",
+    "LocalRedis",
+    "REDIS_INSTALL",
 ]

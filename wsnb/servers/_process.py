@@ -20,7 +20,7 @@ import weakref
 from types import TracebackType
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from .origins import OriginPolicy
 from ._main import format_value
@@ -39,7 +39,22 @@ READY_LINE = re.compile(
 )
 """The line a server prints once it listens."""
 
-_running: weakref.WeakSet[ServerProcess] = weakref.WeakSet()
+class _Stoppable(Protocol):
+    def terminate(self, timeout: float = ...) -> None: ...
+
+
+_running: weakref.WeakSet[_Stoppable] = weakref.WeakSet()
+"""Child processes to stop at exit: lab servers, and local redis-servers."""
+
+
+def stop_at_exit(child: _Stoppable) -> None:
+    """Terminate ``child`` when the interpreter exits, unless it was stopped before."""
+    _running.add(child)
+
+
+def stopped(child: _Stoppable) -> None:
+    """``child`` stopped: nothing to do for it at exit."""
+    _running.discard(child)
 
 
 @atexit.register
@@ -49,11 +64,19 @@ def _stop_children() -> None:  # pragma: no cover - runs at interpreter exit
         process.terminate(timeout=2.0)
 
 
-class _Child:
-    """One launch of the child process and the thread that drains its output."""
+class Child:
+    """One launch of a child process and the thread that drains its output.
 
-    def __init__(self, command: list[str], output: collections.deque[str]) -> None:
+    ``event`` is set when a line of the output matches ``ready`` (then
+    ``match`` holds it), or when the output ends (the child exited first).
+    Reading the output, not sleeping, is how a parent knows the child is
+    ready.
+    """
+
+    def __init__(self, command: list[str], output: collections.deque[str], ready: re.Pattern[str] = READY_LINE) -> None:
         env = dict(os.environ, PYTHONUNBUFFERED="1")
+        self.ready = ready
+        self.match: re.Match[str] | None = None
         self.popen = subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL,
@@ -64,8 +87,6 @@ class _Child:
             errors="replace",
             env=env,
         )
-        self.url: str | None = None
-        self.port: int | None = None
         self.event = threading.Event()  # set when ready or when output ends
         assert self.popen.stdout is not None
         self.thread = threading.Thread(
@@ -76,6 +97,17 @@ class _Child:
         )
         self.thread.start()
 
+    @property
+    def url(self) -> str | None:
+        """The URL of the ready line (a lab server's), None before it."""
+        return None if self.match is None else self.match.groupdict().get("url")
+
+    @property
+    def port(self) -> int | None:
+        """The port of the ready line, None before it."""
+        port = None if self.match is None else self.match.groupdict().get("port")
+        return None if port is None else int(port)
+
     def _drain(self, stream: IO[str], output: collections.deque[str]) -> None:
         # Keep reading after the ready line so that the child never blocks
         # on a full pipe; keep the last lines for error messages.
@@ -83,9 +115,8 @@ class _Child:
             for line in stream:
                 line = line.rstrip("\n")
                 output.append(line)
-                if self.url is None and (match := READY_LINE.fullmatch(line)):
-                    self.url = match["url"]
-                    self.port = int(match["port"])
+                if self.match is None and (match := self.ready.fullmatch(line)):
+                    self.match = match
                     self.event.set()
         finally:
             stream.close()
@@ -144,7 +175,7 @@ class ServerProcess(ServesTls):
             self._certfile = write_private(self.certificate.server_pem, f"wsnb-{name}-server-")
             weakref.finalize(self, self._certfile.unlink, missing_ok=True)
         self._port = port
-        self._child: _Child | None = None
+        self._child: Child | None = None
         self.output: collections.deque[str] = collections.deque(maxlen=100)
 
     def command(self) -> list[str]:
@@ -203,8 +234,8 @@ class ServerProcess(ServesTls):
         if self.running:
             raise RuntimeError(f"the {self.name} server process is already running")
         self.output.clear()
-        self._child = _Child(self.command(), self.output)
-        _running.add(self)
+        self._child = Child(self.command(), self.output)
+        stop_at_exit(self)
         self.wait_ready(timeout)
         return self
 
@@ -305,7 +336,7 @@ class ServerProcess(ServesTls):
             self._child.popen.kill()
             self._child.popen.wait()
         self._child.thread.join()
-        _running.discard(self)
+        stopped(self)
 
     def __enter__(self) -> Self:
         if self._child is None:

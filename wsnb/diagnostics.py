@@ -63,6 +63,16 @@ class FrameRecord:
         reason: For a close frame, its reason.
         rtt: For a pong that answers one of wsnb's keepalive pings
             (``ping_interval``), the round-trip time in milliseconds.
+        time: When the frame was sent or handled, in ms on the clock of
+            ``Event.timeStamp`` (``events.performance_now()``), so frames
+            interleave with a log's messages and events.
+        compressed: The RSV1 bit: the frame's payload was compressed with
+            permessage-deflate (only the first frame of a message carries it).
+        wire_size: Payload length on the wire (compressed), or None when it
+            equals ``size``.
+
+    A client masks every frame it sends and a server never masks one (RFC
+    6455, section 5.1): :attr:`masked` is therefore the direction.
     """
 
     direction: str
@@ -72,6 +82,24 @@ class FrameRecord:
     code: int | None = None
     reason: str | None = None
     rtt: float | None = field(default=None, compare=False)
+    time: float | None = field(default=None, compare=False)
+    compressed: bool = field(default=False, compare=False)
+    wire_size: int | None = field(default=None, compare=False)
+
+    @property
+    def masked(self) -> bool:
+        """Whether the payload was masked: every frame a client sends, none it receives."""
+        return self.direction == "sent"
+
+    @property
+    def control(self) -> bool:
+        """Whether this is a control frame (ping, pong or close), which DevTools often hides."""
+        return self.opcode in ("ping", "pong", "close")
+
+    @property
+    def wire_length(self) -> int:
+        """Payload length on the wire: ``wire_size`` if compressed, else ``size``."""
+        return self.size if self.wire_size is None else self.wire_size
 
     def __str__(self) -> str:
         arrow = ">" if self.direction == "sent" else "<"

@@ -373,6 +373,11 @@ class WebSocket(SocketTarget):
         conn = self._conn
         return list(conn.frames) if conn is not None else list(self._frames)
 
+    @property
+    def records_frames(self) -> bool:
+        """Whether ``frames`` keeps every frame (``record_frames=True``), not only the close frames (a wsnb extra)."""
+        return self._options.record_frames
+
     # -- Methods --------------------------------------------------------------
 
     def send(self, data: str | Blob | ReadableBuffer) -> None:

@@ -19,6 +19,7 @@ from ..diagnostics import Failure, Handshake
 from .connection import EngineConnection
 from .failures import EngineFailure, failure_from_handshake
 from .options import EngineOptions
+from .wiretap import TappedFactory, WireTap
 
 __all__ = ["open_connection"]
 
@@ -32,10 +33,16 @@ async def open_connection(url: str, protocols: list[str], options: EngineOptions
     subprotocols, an answer that selects none fails it too.
     """
     uri = parse_uri(url)
+    extensions = enable_client_permessage_deflate(None) if options.compression == "deflate" else None
+    tap = None
+    if extensions is not None and options.record_frames:
+        # Frames are recorded: also note each one's RSV1 bit and size on the wire.
+        tap = WireTap()
+        extensions = [TappedFactory(factory, tap) for factory in extensions]
     protocol = ClientProtocol(
         uri,
         origin=Origin(options.origin) if options.origin is not None else None,
-        extensions=enable_client_permessage_deflate(None) if options.compression == "deflate" else None,
+        extensions=extensions,
         subprotocols=[Subprotocol(p) for p in protocols] or None,
         max_size=options.max_size,
     )
@@ -51,6 +58,7 @@ async def open_connection(url: str, protocols: list[str], options: EngineOptions
         close_timeout=options.close_timeout,
         ping_interval=options.ping_interval,
         ping_timeout=options.ping_timeout,
+        wire_tap=tap,
     )
     try:
         await asyncio.wait_for(_open(connection, uri, options), options.open_timeout)

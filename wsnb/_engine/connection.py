@@ -35,7 +35,9 @@ from websockets.protocol import State
 
 from .. import loop as _loop
 from ..diagnostics import Failure, FrameRecord, Handshake
+from ..events import performance_now
 from .failures import failure_from_close
+from .wiretap import WireTap
 
 __all__ = ["ClosedInfo", "EngineConnection"]
 
@@ -81,7 +83,7 @@ class ClosedInfo:
 def _close_record(direction: str, close: Close) -> FrameRecord:
     code = int(close.code)
     size = 0 if code == 1005 else 2 + len(close.reason.encode())
-    return FrameRecord(direction, "close", size, True, code, close.reason)
+    return FrameRecord(direction, "close", size, True, code, close.reason, time=performance_now())
 
 
 class EngineConnection(asyncio.Protocol):
@@ -112,8 +114,10 @@ class EngineConnection(asyncio.Protocol):
         close_timeout: float | None,
         ping_interval: float | None,
         ping_timeout: float | None,
+        wire_tap: WireTap | None = None,
     ) -> None:
         self.protocol = protocol
+        self._tap = wire_tap
         self.frames: list[FrameRecord] = []
         self.subprotocol = ""
         self.extensions = ""
@@ -242,8 +246,10 @@ class EngineConnection(asyncio.Protocol):
 
     def _frame(self, frame: Frame) -> None:
         opcode = frame.opcode
+        tap = self._tap
+        wire = tap.received.popleft() if tap is not None and tap.received else (False, 0)
         if self._record_all and opcode is not _PONG:
-            self._record("received", frame)
+            self._record("received", frame, wire)
         if opcode is _TEXT or opcode is _BINARY:
             data = frame.data
             if frame.fin:
@@ -264,7 +270,7 @@ class EngineConnection(asyncio.Protocol):
                     self._deliver(whole)
         elif opcode is _PING:
             if self._record_all:  # websockets answered it with a pong
-                self.frames.append(FrameRecord("sent", "pong", len(frame.data), True))
+                self.frames.append(FrameRecord("sent", "pong", len(frame.data), True, time=performance_now()))
         elif opcode is _PONG:
             ping = self._pings.pop(bytes(frame.data), None)
             rtt = None
@@ -274,7 +280,9 @@ class EngineConnection(asyncio.Protocol):
                 if not waiter.done():
                     waiter.set_result(None)
             if self._record_all:
-                self.frames.append(FrameRecord("received", "pong", len(frame.data), True, rtt=rtt))
+                self.frames.append(
+                    FrameRecord("received", "pong", len(frame.data), True, rtt=rtt, time=performance_now())
+                )
         elif opcode is _CLOSE:
             self._closing_frames(frame)
 
@@ -315,12 +323,16 @@ class EngineConnection(asyncio.Protocol):
 
     # -- Frames ----------------------------------------------------------------
 
-    def _record(self, direction: str, frame: Frame) -> None:
+    def _record(self, direction: str, frame: Frame, wire: tuple[bool, int] = (False, 0)) -> None:
         opcode = _OPCODE_NAMES[frame.opcode]
         if opcode == "close":
             self._record_close(direction, Close.parse(frame.data))
         else:
-            self.frames.append(FrameRecord(direction, opcode, len(frame.data), frame.fin))
+            compressed, wire_size = wire
+            self.frames.append(FrameRecord(
+                direction, opcode, len(frame.data), frame.fin, time=performance_now(),
+                compressed=compressed, wire_size=wire_size if compressed else None,
+            ))
 
     def _record_close(self, direction: str, close: Close) -> None:
         if not self._close_recorded[direction]:
@@ -379,7 +391,7 @@ class EngineConnection(asyncio.Protocol):
             self._pings[data] = (waiter, self._loop.time())
             protocol.send_ping(data)
             if self._record_all:
-                self.frames.append(FrameRecord("sent", "ping", len(data), True))
+                self.frames.append(FrameRecord("sent", "ping", len(data), True, time=performance_now()))
             self._send_data()
             try:
                 await asyncio.wait_for(waiter, self._ping_timeout)
@@ -445,7 +457,12 @@ class EngineConnection(asyncio.Protocol):
         else:
             protocol.send_binary(payload)
         if self._record_all:
-            self.frames.append(FrameRecord("sent", "text" if text else "binary", len(payload), True))
+            tap = self._tap
+            compressed, wire_size = tap.sent.popleft() if tap is not None and tap.sent else (False, 0)
+            self.frames.append(FrameRecord(
+                "sent", "text" if text else "binary", len(payload), True, time=performance_now(),
+                compressed=compressed, wire_size=wire_size if compressed else None,
+            ))
         self._send_data()
         return True
 

@@ -128,6 +128,12 @@ class HarRecorder:
         self.ws.unwatch_calls(self._on_call)
         self.ws.removeEventListener("message", self._on_message)
 
+    def resume(self) -> None:
+        """Record again after :meth:`stop`, into the same session (the gap is simply not recorded)."""
+        self.stop()  # never subscribed twice
+        self.ws.watch_calls(self._on_call)
+        self.ws.addEventListener("message", self._on_message)
+
     def _on_call(self, call: str, *details: Any) -> None:
         if call != "send":
             return

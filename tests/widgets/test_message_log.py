@@ -189,7 +189,7 @@ class MessageLogTests(WatcherTestCase):
         await ws.wait_for("close", timeout=TIMEOUT)
         ws.send("late")
         await next_update(log.watcher)
-        self.assertIn('<tr data-direction="sent" data-kind="text" class="wsnb-note">', log._table.value)
+        self.assertIn('<tr data-direction="sent" data-kind="text" class="wsnb-note" data-seq=', log._table.value)
 
 
 class LatencyTests(WatcherTestCase):

@@ -81,8 +81,8 @@ class LogRowTests(unittest.TestCase):
         self.assertEqual(repr(sample_ring()[1]), "<LogRow 1 sent text: Hello>")
 
     def test_head_sizes(self) -> None:
-        """Rows keep 256 characters of text and 64 bytes of binary."""
-        self.assertEqual((HEAD_CHARS, HEAD_BYTES), (256, 64))
+        """Rows keep 4096 characters of text (a JSON message whole, for the inspector) and 64 bytes of binary."""
+        self.assertEqual((HEAD_CHARS, HEAD_BYTES), (4096, 64))
 
 
 class LogRingTests(unittest.TestCase):

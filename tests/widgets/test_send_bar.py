@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import tempfile
 import unittest
+from pathlib import Path
 
 from wsnb import ReadyState
-from wsnb.widgets import SendBar, parse_hex
+from wsnb.widgets import SendBar, parse_base64, parse_hex
 
 from .test_watcher import WatcherTestCase
 from .widgets_support import TIMEOUT
@@ -87,3 +89,71 @@ class SendBarTests(WatcherTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ParseBase64Tests(unittest.TestCase):
+    def test_forms(self) -> None:
+        """Standard and URL-safe alphabets, with or without padding, spaces and newlines, read the same bytes."""
+        for text in ("SGVsbG8=", "SGVsbG8", "SGVs\nbG8=", " SGVsbG8= "):
+            self.assertEqual(parse_base64(text), b"Hello", text)
+        self.assertEqual(parse_base64("_-8="), b"\xff\xef")
+        self.assertEqual(parse_base64("/+8="), b"\xff\xef")
+        self.assertEqual(parse_base64(""), b"")
+
+    def test_errors(self) -> None:
+        """A character outside base64, or a length no encoder makes, is explained."""
+        with self.assertRaisesRegex(ValueError, "'!' is not a base64 character"):
+            parse_base64("SGk!")
+        with self.assertRaisesRegex(ValueError, "5 base64 characters cannot end a message"):
+            parse_base64("SGVsb")
+
+
+class SendBarMoreTests(WatcherTestCase):
+    async def test_base64_and_file(self) -> None:
+        """base64 mode sends the decoded bytes; a file is sent whole as one binary message."""
+        ws = self.connect()
+        ws.binaryType = "arraybuffer"
+        bar = SendBar(ws)
+        await ws.wait_for("open", timeout=TIMEOUT)
+        replies = ws.record("message")
+        bar.mode = "base64"
+        bar.text.value = "AP9B"
+        self.assertTrue(bar.submit())
+        content = bytes(range(256)) * 10
+        self.assertTrue(bar.send_file(content, "data.bin"))
+        self.assertEqual(bar.sent_files, 1)
+        self.assertIn("sent data.bin (2,560 B)", bar._message.value)
+        received = await replies.wait(2, timeout=TIMEOUT)
+        self.assertEqual([event.data for event in received], [b"\x00\xffA", content])
+        bar.text.value = "A"
+        self.assertFalse(bar.submit())
+        self.assertIn("not base64: 1 base64 characters cannot end a message", bar.error)
+
+    async def test_templates(self) -> None:
+        """Templates are saved from the box, picked again, written to a JSON file and loaded by another bar."""
+        ws = self.connect()
+        bar = SendBar(ws)
+        bar.text.value = '{"type": "join"}'
+        bar._template_name.value = "join"
+        bar._save_button.click()
+        bar.save_template("hello", "48 65", mode="binary")
+        self.assertEqual(bar.templates, {"join": {"mode": "text", "data": '{"type": "join"}'},
+                                         "hello": {"mode": "binary", "data": "48 65"}})
+        self.assertEqual([value for _, value in bar._template_list.options], ["", "hello", "join"])
+        bar._template_list.value = "hello"
+        self.assertEqual((bar.mode, bar.text.value, bar._template_list.value), ("binary", "48 65", ""))
+        with tempfile.TemporaryDirectory() as folder:
+            path = bar.save_templates(Path(folder) / "t.json")
+            other = SendBar(ws, templates=path)
+            self.assertEqual(other.templates, bar.templates)
+            Path(folder, "bad.json").write_text('{"x": {"mode": "morse", "data": ""}}', encoding="utf-8")
+            with self.assertRaisesRegex(ValueError, "template 'x': mode must be one of text, binary, base64, not 'morse'"):
+                other.load_templates(Path(folder, "bad.json"))
+            Path(folder, "bad.json").write_text("[1]", encoding="utf-8")
+            with self.assertRaisesRegex(ValueError, "templates are a JSON object"):
+                other.load_templates(Path(folder, "bad.json"))
+        with self.assertRaisesRegex(KeyError, "no template named 'nope'; the templates: hello, join"):
+            bar.use_template("nope")
+        bar._template_name.value = "  "
+        bar._save_button.click()
+        self.assertEqual(bar.error, "a template needs a name that is not empty")

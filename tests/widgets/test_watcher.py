@@ -155,13 +155,13 @@ class WatcherTests(WatcherTestCase):
         await ws.wait_for("open", timeout=TIMEOUT)
         replies = ws.record("message")
         ws.send(bytes(range(100)))
-        ws.send("é" * 1000)
+        ws.send("é" * 5000)
         await replies.wait(2, timeout=TIMEOUT)
         binary, text = [row for row in watcher.log if row.direction == "received"]
         self.assertEqual((binary.size, binary.head, binary.truncated), (100, bytes(range(64)), True))
-        self.assertEqual((text.size, text.head, text.truncated), (2000, "é" * 256, True))
+        self.assertEqual((text.size, text.head, text.truncated), (10000, "é" * 4096, True))
         sent_text = next(row for row in watcher.log if row.direction == "sent" and row.kind == "text")
-        self.assertEqual((sent_text.size, sent_text.head, sent_text.truncated), (2000, "é" * 256, True))
+        self.assertEqual((sent_text.size, sent_text.head, sent_text.truncated), (10000, "é" * 4096, True))
 
     async def test_close_call_and_sends_after_it(self) -> None:
         """close() is logged with its code and CLOSING; a send after it is counted as dropped, with a note."""

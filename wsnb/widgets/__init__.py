@@ -12,8 +12,8 @@
 The panel is made of small widgets that can also be used alone, each taking
 the socket (or a panel's :class:`SocketWatcher`): :class:`StatusBadge`,
 :class:`ConnectionInfo`, :class:`HandshakeInfo`, :class:`BufferGauge`, :class:`Counters`,
-:class:`StateTimeline`, :class:`MessageLog`, :class:`SendBar` and
-:class:`CloseBar`. Every one of them watches the socket and never changes it,
+:class:`StateTimeline`, :class:`MessageLog`, :class:`MessageInspector`,
+:class:`FrameLog`, :class:`HarBar`, :class:`SendBar` and :class:`CloseBar`. Every one of them watches the socket and never changes it,
 and all of them together update the front end at most 20 times a second.
 
 :class:`LivePlot` draws streamed numbers as they arrive (ipympl or inline
@@ -30,8 +30,14 @@ from __future__ import annotations
 
 from .close_bar import *
 from .close_bar import __all__ as _close_bar_all
+from .frame_log import *
+from .frame_log import __all__ as _frame_log_all
+from .har_bar import *
+from .har_bar import __all__ as _har_bar_all
 from .ingest import *
 from .ingest import __all__ as _ingest_all
+from .inspector import *
+from .inspector import __all__ as _inspector_all
 from .live_plot import *
 from .live_plot import __all__ as _live_plot_all
 from .message_log import *
@@ -59,6 +65,9 @@ __all__ = [
     *_panel_all,
     *_status_all,
     *_message_log_all,
+    *_inspector_all,
+    *_frame_log_all,
+    *_har_bar_all,
     *_send_bar_all,
     *_close_bar_all,
     *_watcher_all,

@@ -45,6 +45,8 @@ _STYLE = """<style>
 .wsnb-log-table tr[data-direction="sent"] {background:#dafbe1}
 .wsnb-log-table tr[data-direction="event"] {background:#ddf4ff}
 .wsnb-log-table tr.wsnb-note {color:#cf222e}
+.wsnb-log-table tbody tr {cursor:pointer}
+.wsnb-log-table tr.wsnb-selected {outline:2px solid #0969da;outline-offset:-2px}
 </style>"""
 
 _HEAD = (
@@ -80,6 +82,7 @@ class MessageLog(WatcherView, widgets.VBox):
     correlation = traitlets.Unicode(
         "", help="A JSON field that pairs a request with its reply, such as 'id': replies show their latency."
     )
+    selected = traitlets.Int(-1, help="The number (#) of the row outlined as selected (the panel's inspector shows it); -1 for none.")
 
     def __init__(
         self,
@@ -190,7 +193,7 @@ class MessageLog(WatcherView, widgets.VBox):
         """Draw the newest rows, if the log changed since the last drawing."""
         self._draw()
 
-    @traitlets.observe("filter", "search", "regex", "visible_rows", "correlation", "json_filter")
+    @traitlets.observe("filter", "search", "regex", "visible_rows", "correlation", "json_filter", "selected")
     def _settings_changed(self, change: Any) -> None:
         # A person changed a setting: draw now, not at the next update.
         self._drawn = None
@@ -243,7 +246,7 @@ class MessageLog(WatcherView, widgets.VBox):
         first = max(len(rows) - self.visible_rows, 0)
         paired = latencies(rows, self.correlation) if self.correlation else {}
         body = "".join(
-            _row_html(rows[index], origin, rows[index - 1].time if index else None, paired.get(index))
+            _row_html(rows[index], origin, rows[index - 1].time if index else None, paired.get(index), self.selected)
             for index in range(len(rows) - 1, first - 1, -1)  # newest first: it stays in view as rows arrive
         )
         shown = rows[first:]
@@ -278,7 +281,9 @@ class MessageLog(WatcherView, widgets.VBox):
         )
 
 
-def _row_html(row: LogRow, origin: float, previous: float | None = None, latency: float | None = None) -> str:
+def _row_html(
+    row: LogRow, origin: float, previous: float | None = None, latency: float | None = None, selected: int = -1
+) -> str:
     cells = row._html
     if cells is None:
         size = "" if row.size is None else f"{row.size:,} B"
@@ -286,11 +291,12 @@ def _row_html(row: LogRow, origin: float, previous: float | None = None, latency
             f"<td>{_ARROWS[row.direction]}</td><td>{row.kind}</td>"
             f'<td class="wsnb-num">{size}</td><td class="wsnb-preview">{escape(row.preview)}</td></tr>'
         )
-    note = ' class="wsnb-note"' if row.note else ""
+    classes = " ".join(name for name, on in (("wsnb-note", row.note), ("wsnb-selected", row.seq == selected)) if on)
+    note = f' class="{classes}"' if classes else ""
     since = "" if previous is None else f"+{row.time - previous:,.1f} ms"
     took = "" if latency is None else f'<span class="wsnb-latency" title="since its request">⟲ {latency:,.1f} ms</span>'
     return (
-        f'<tr data-direction="{row.direction}" data-kind="{row.kind}"{note}>'
+        f'<tr data-direction="{row.direction}" data-kind="{row.kind}"{note} data-seq="{row.seq}">'
         f'<td class="wsnb-num">{row.seq}</td><td class="wsnb-num">{seconds(row.time - origin)}</td>'
         f'<td class="wsnb-num wsnb-delta">{since}</td><td class="wsnb-num">{took}</td>{cells}'
     )

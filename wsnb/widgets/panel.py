@@ -9,7 +9,10 @@ explicitly::
 It is a ``VBox`` of the small widgets of this package, sharing one
 :class:`SocketWatcher`: the readyState badge, url / protocol / extensions,
 the bufferedAmount gauge, the counters, the readyState timeline, the message
-log, the send bar and the close controls. Each can also be used alone.
+log, the inspector (click a row: its JSON as a tree, a plot button on each
+number), the frame view, the HAR bar (record, export, import, replay), the
+send bar (with templates, hex, base64 and files) and the close controls.
+Each can also be used alone.
 
 The panel watches the socket; it never owns it. It subscribes with
 ``addEventListener`` and ``watch_calls`` (``send()`` and ``close()`` calls
@@ -35,10 +38,14 @@ from __future__ import annotations
 from typing import Any
 
 import ipywidgets as widgets
+import traitlets
 
 from ..websocket import SocketTarget
 from ._format import display_url
 from .close_bar import CloseBar
+from .frame_log import FrameLog
+from .har_bar import HarBar
+from .inspector import MessageInspector
 from .message_log import MessageLog
 from .send_bar import SendBar
 from .status import BufferGauge, ConnectionInfo, Counters, HandshakeInfo, StateTimeline, StatusBadge
@@ -46,6 +53,9 @@ from .scheduling import DEFAULT_INTERVAL
 from .watcher import SocketWatcher
 
 __all__ = ["ConnectionPanel", "panel", "panel_mimebundle"]
+
+TABS = ("inspect", "frames", "HAR")
+"""The tabs under the log, in order."""
 
 
 class ConnectionPanel(widgets.VBox):
@@ -61,13 +71,20 @@ class ConnectionPanel(widgets.VBox):
         buffer_limit: Bytes at which the bufferedAmount bar is full.
         interval: Seconds between two updates of the widgets at least
             (0.05: 20 updates a second at most).
+        record_har: Record every message for HAR from the start (the HAR
+            tab's record button does it later).
+        templates: The send bar's saved messages: a dict or a JSON file
+            (see :class:`SendBar`).
 
     Attributes:
         ws: The socket.
         watcher: The :class:`SocketWatcher` the widgets share: counters,
             the log's rows, the readyState timeline.
-        badge, info, handshake, gauge, counters, timeline, message_log, send_bar, close_bar:
+        badge, info, handshake, gauge, counters, timeline, message_log, inspector, frame_log, har_bar, send_bar, close_bar:
             The widgets, for use in code (``panel.message_log.export()``).
+        tabs: The tabs under the log: inspect, frames, HAR. The frame view
+            draws only while its tab is open.
+        plots: The live plots asked for with the inspector's plot buttons.
     """
 
     def __init__(
@@ -78,6 +95,8 @@ class ConnectionPanel(widgets.VBox):
         visible_rows: int = 100,
         buffer_limit: int = 2**20,
         interval: float = DEFAULT_INTERVAL,
+        record_har: bool = False,
+        templates: dict[str, Any] | str | None = None,
         **kwargs: Any,
     ) -> None:
         if not isinstance(ws, SocketTarget):
@@ -86,6 +105,7 @@ class ConnectionPanel(widgets.VBox):
                 f"(Reconnecting, Robust ...), not {ws.__class__.__name__}"
             )
         self.ws = ws
+        self._live_plots: list[Any] = []
         self.watcher = SocketWatcher(ws, max_rows=max_rows, interval=interval)
         self.badge = StatusBadge(self.watcher)
         self.info = ConnectionInfo(self.watcher)
@@ -94,7 +114,16 @@ class ConnectionPanel(widgets.VBox):
         self.counters = Counters(self.watcher)
         self.timeline = StateTimeline(self.watcher)
         self.message_log = MessageLog(self.watcher, visible_rows=visible_rows)
-        self.send_bar = SendBar(ws)
+        self.inspector = MessageInspector(self.watcher, on_plot=self._plot_field)
+        traitlets.link((self.inspector, "selected"), (self.message_log, "selected"))
+        self.frame_log = FrameLog(self.watcher, visible_rows=visible_rows, enabled=False)
+        self.har_bar = HarBar(ws, record=record_har)
+        self.tabs = widgets.Tab(children=[self.inspector, self.frame_log, self.har_bar], titles=TABS)
+        self.tabs.add_class("wsnb-panel-tabs")
+        self.tabs.observe(self._tab_changed, "selected_index")
+        self.plots = widgets.VBox()
+        self.plots.add_class("wsnb-panel-plots")
+        self.send_bar = SendBar(ws, templates=templates)
         self.close_bar = CloseBar(ws)
         row = widgets.Layout(align_items="center", flex_flow="row wrap")
         super().__init__(
@@ -104,8 +133,10 @@ class ConnectionPanel(widgets.VBox):
                 widgets.HBox([self.gauge, self.counters], layout=row),
                 self.timeline,
                 self.message_log,
+                self.tabs,
                 self.send_bar,
                 self.close_bar,
+                self.plots,
             ],
             **kwargs,
         )
@@ -124,6 +155,19 @@ class ConnectionPanel(widgets.VBox):
 
         return LivePlot(self.ws, json_values(*fields, key=key), **options)
 
+    def _plot_field(self, path: str) -> Any:
+        """The inspector's plot button: a live plot of ``path``, shown below the panel."""
+        plot = self.plot(path, title=path)
+        widget = plot.widget
+        if widget is not None:
+            self.plots.children = (*self.plots.children, widget)
+        self._live_plots.append(plot)
+        return plot
+
+    def _tab_changed(self, change: Any) -> None:
+        # The frame view draws only while someone looks at it.
+        self.frame_log.enabled = change["new"] == TABS.index("frames")
+
     @property
     def updates(self) -> int:
         """How many coalesced updates the widgets received so far."""
@@ -134,6 +178,8 @@ class ConnectionPanel(widgets.VBox):
         watcher = getattr(self, "watcher", None)
         if watcher is not None:  # None when the constructor failed
             watcher.close()
+        for plot in getattr(self, "_live_plots", ()):
+            plot.close()
         for child in self.children:
             _close_tree(child)
         super().close()

@@ -39,7 +39,7 @@ from ._format import hex_preview, text_preview
 
 __all__ = ["FILTERS", "HEAD_BYTES", "HEAD_CHARS", "LogRing", "LogRow"]
 
-HEAD_CHARS = 256
+HEAD_CHARS = 4096
 """Characters of a text message a row keeps."""
 
 HEAD_BYTES = 64

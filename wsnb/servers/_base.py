@@ -124,6 +124,17 @@ class Lab:
         """
         return None
 
+    async def setup(self) -> None:
+        """Prepare what the lab shares before the server listens (a broker connection).
+
+        The default does nothing. An exception here (such as
+        :class:`~wsnb.exceptions.BrokerUnavailable`) stops the server from
+        starting.
+        """
+
+    async def teardown(self) -> None:
+        """Release what :meth:`setup` prepared, once every connection closed."""
+
     async def shutdown(self) -> None:
         """Prepare for the server closing every connection.
 

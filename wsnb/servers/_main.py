@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..exceptions import BrokerUnavailable
 from ._serve import SERVERS, LabServer, make_lab
 from .tls import LabCertificate, write_private
 
@@ -181,6 +182,9 @@ def run_args(args: argparse.Namespace) -> int:
         asyncio.run(serve_until_stopped(server))
     except KeyboardInterrupt:  # pragma: no cover - no signal handlers
         pass
+    except BrokerUnavailable as exc:
+        print(f"wsnb: {exc}", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"wsnb: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1

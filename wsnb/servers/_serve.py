@@ -244,6 +244,11 @@ class LabServer(ServesTls):
             sock = listening_socket(self._host, self._port, self.lab.socket_options)
             lab = self.lab
             try:
+                await lab.setup()
+            except BaseException:
+                sock.close()
+                raise
+            try:
                 self._server = await ws_serve(
                     self._handler,
                     sock=sock,
@@ -258,6 +263,7 @@ class LabServer(ServesTls):
                 )
             except BaseException:
                 sock.close()
+                await lab.teardown()
                 raise
             self._host, self._port = sock.getsockname()[:2]
         return self
@@ -292,7 +298,10 @@ class LabServer(ServesTls):
         assert self._server is not None
         await self.lab.shutdown()
         self._server.close()
-        await self._server.wait_closed()
+        try:
+            await self._server.wait_closed()
+        finally:
+            await self.lab.teardown()
 
     def __repr__(self) -> str:
         where = self.url if self._server is not None else "not started"

@@ -48,8 +48,8 @@ from typing import Any
 
 from websockets.asyncio.server import ServerConnection
 
-from .. import _json as peer_json
 from ..checks import check_int
+from ._acks import ack, classify, parse_envelope
 from ._base import Lab
 
 __all__ = ["FlakyLab", "FlakySession"]
@@ -159,26 +159,21 @@ class FlakyLab(Lab):
     def _acknowledge(self, message: str | bytes) -> str:
         """Deliver or deduplicate one envelope; return the answer."""
         try:
-            envelope = peer_json.loads(message)
-            session_id, message_id = envelope["session"], envelope["id"]
-            data = envelope["data"]
-            if not isinstance(session_id, str) or isinstance(message_id, bool) or not isinstance(message_id, int):
-                raise TypeError
-        except (ValueError, TypeError, KeyError):
-            return json.dumps({
-                "error": 'expected {"session": STRING, "id": INTEGER, "data": ANY} as JSON text'
-            })
+            session_id, message_id, data = parse_envelope(message)
+        except ValueError as exc:
+            return json.dumps({"error": str(exc)})
         session = self.sessions.get(session_id)
         if session is None:
             session = self.sessions[session_id] = FlakySession()
             if len(self.sessions) > MAX_SESSIONS:
                 self.sessions.popitem(last=False)
-        if message_id <= session.last_id:
+        verdict = classify(session.last_id, message_id)
+        if verdict == "duplicate":
             session.duplicates += 1
-        elif message_id == session.last_id + 1:
+        elif verdict == "next":
             session.last_id = message_id
             if len(session.delivered) < MAX_DELIVERED:
                 session.delivered.append(data)
         else:
             session.gaps += 1
-        return json.dumps({"ack": session.last_id})
+        return ack(session.last_id)

@@ -722,7 +722,9 @@ class RedisBroker(Broker):
                     if other != self.process_id:
                         removed = await self._call(_REAP, [], [self.prefix, other])
                         if removed >= 0:
-                            logger.warning("broker: process %s stopped answering; removed its %d member(s)", other, removed)
+                            logger.warning(
+                                "broker: process %s stopped answering (its heartbeat expired); removed its %d member(s)", other, removed
+                            )
             except BrokerUnavailable as exc:
                 logger.debug("broker: heartbeat failed: %s", exc)
 

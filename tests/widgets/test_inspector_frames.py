@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import tempfile
+import unittest
 from pathlib import Path
 
 from traitlets import TraitError
 
+from wsnb import WebSocket
 from wsnb.har import load_har
 from wsnb.patterns import Reconnecting
-from wsnb.servers import serve
+from wsnb.servers import serve, spawn
 from wsnb.widgets import FrameLog, HarBar, MessageInspector, numeric_paths, panel
 from wsnb.widgets.panel import TABS
 from wsnb.widgets.watcher import SocketWatcher
@@ -161,6 +164,11 @@ class InspectorTests(WatcherTestCase):
         self.assertEqual(inspector.kind, "event")
         self.assertTrue(inspector._page.text.startswith("open"))
 
+    async def test_nan_is_not_json(self) -> None:
+        """NaN parses in Python but not in the page's JSON.parse: the row is text, not a tree that would fail."""
+        inspector, _, _ = await self.select('{"x": NaN}')
+        self.assertEqual((inspector.kind, inspector.error, inspector.paths()), ("text", "not valid JSON (as far as kept)", []))
+
     async def test_a_row_gone_from_the_log(self) -> None:
         """A row the ring dropped is reported, not shown stale."""
         inspector, watcher, _ = await self.select("x")
@@ -226,6 +234,26 @@ class HarBarTests(WatcherTestCase):
             self.assertFalse(pattern_bar.recording)
         finally:
             reconnecting.close()
+
+
+class HarBarOffTheLoopTests(unittest.TestCase):
+    def test_replay_from_another_thread(self) -> None:
+        """A socket on wsnb's background loop (made where no loop runs) replays through a thread-safe future."""
+        with spawn("echo") as server:
+            ws = WebSocket(server.url)
+            try:
+                ws.block_until("open", timeout=TIMEOUT)
+                bar = HarBar(ws, record=True)
+                replies = ws.record("message")
+                ws.send("from a script")
+                replies.block_until(1, timeout=TIMEOUT)
+                bar.load(bar.har())
+                future = bar.start_replay(speed=50)
+                self.assertIsInstance(future, concurrent.futures.Future)
+                self.assertTrue(future.result(timeout=TIMEOUT).same)
+            finally:
+                ws.close()
+                ws.block_until("close", timeout=TIMEOUT)
 
 
 class PanelTabsTests(WatcherTestCase):

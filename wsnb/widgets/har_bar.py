@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import concurrent.futures
 import json
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from typing import Any
 import ipywidgets as widgets
 import traitlets
 
+from .. import loop as _loop
 from ..har import HarRecorder, HarSession, ReplayResult, load_har, replay
 from ..websocket import SocketTarget, WebSocket
 from ._format import escape, hex_preview, text_preview
@@ -56,7 +58,6 @@ class HarBar(widgets.VBox):
         self.recorder: HarRecorder | None = None
         self.sessions: list[HarSession] = []
         self.result: ReplayResult | None = None
-        self._replaying: asyncio.Task[ReplayResult] | None = None
         can_record = isinstance(ws, WebSocket)
         self._record_button = widgets.ToggleButton(
             description="record", icon="circle", disabled=not can_record, layout=widgets.Layout(width="auto"),
@@ -214,11 +215,15 @@ class HarBar(widgets.VBox):
 
     # -- Replay ------------------------------------------------------------------
 
-    def start_replay(self, url: str | None = None, *, speed: float = 1.0) -> asyncio.Task[ReplayResult]:
+    def start_replay(
+        self, url: str | None = None, *, speed: float = 1.0
+    ) -> asyncio.Future[ReplayResult] | concurrent.futures.Future[ReplayResult]:
         """Replay the chosen session against ``url`` (the "replay to" box by default), as the button does.
 
-        Returns the task; await it for the :class:`~wsnb.har.ReplayResult`
-        (also kept in :attr:`result` and summed up in the bar).
+        Returns the task (on the socket's loop; from another thread, a
+        ``concurrent.futures.Future``); await it for the
+        :class:`~wsnb.har.ReplayResult` (also kept in :attr:`result` and
+        summed up in the bar).
 
         Raises:
             ValueError: If no HAR was imported.
@@ -232,12 +237,16 @@ class HarBar(widgets.VBox):
         target = url or self._target.value
         self.status = f"replaying {len(session.sent())} messages to {target}"
         self._replay_button.disabled = True
-        task = loop.create_task(replay(session, target, speed=speed))
+        if _loop.in_loop_thread(loop):
+            task: asyncio.Future[ReplayResult] | concurrent.futures.Future[ReplayResult] = loop.create_task(
+                replay(session, target, speed=speed)
+            )
+        else:  # the socket runs on wsnb's background loop (no running loop where it was made)
+            task = asyncio.run_coroutine_threadsafe(replay(session, target, speed=speed), loop)
         task.add_done_callback(self._replayed)
-        self._replaying = task
         return task
 
-    def _replayed(self, task: asyncio.Task[ReplayResult]) -> None:
+    def _replayed(self, task: asyncio.Future[ReplayResult] | concurrent.futures.Future[ReplayResult]) -> None:
         self._replay_button.disabled = not self.sessions
         if task.cancelled():
             self.status = "replay cancelled"

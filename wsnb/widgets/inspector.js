@@ -94,8 +94,17 @@ function render({ model, el }) {
       : `Row #${seq} · ${kind}${model.get("truncated") ? " · only its start is kept" : ""}${error ? " · " + error : ""}`;
     body.replaceChildren();
     if (seq < 0) return;
+    let value;
+    let parsed = false;
     if (kind === "json" && model.get("view") !== "raw") {
-      const value = JSON.parse(text);
+      try {
+        value = JSON.parse(text);
+        parsed = true;
+      } catch (error) {
+        head.textContent += " · the page cannot parse it: " + error.message;
+      }
+    }
+    if (parsed) {
       if (model.get("view") === "pretty") {
         const pre = document.createElement("pre");
         pre.className = "wsnb-json-pretty";

@@ -134,7 +134,8 @@ class MessageInspector(widgets.VBox):
         if isinstance(head, str):
             if not row.truncated:
                 try:
-                    self._value = _json.loads(head)
+                    # Strict JSON, as the page's JSON.parse reads it: no NaN or Infinity.
+                    self._value = _json.loads(head, parse_constant=_refuse_constant)
                 except ValueError:
                     pass
                 else:
@@ -182,6 +183,10 @@ class MessageInspector(widgets.VBox):
         self._page.close()
         self._view_buttons.close()
         super().close()
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON (Python's json module accepts it; JSON.parse does not)")
 
 
 def _looks_like_json(text: str) -> bool:

@@ -35,6 +35,7 @@ bandwidth.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
@@ -96,7 +97,7 @@ class ConnectionPanel(widgets.VBox):
         buffer_limit: int = 2**20,
         interval: float = DEFAULT_INTERVAL,
         record_har: bool = False,
-        templates: dict[str, Any] | str | None = None,
+        templates: dict[str, Any] | str | Path | None = None,
         **kwargs: Any,
     ) -> None:
         if not isinstance(ws, SocketTarget):

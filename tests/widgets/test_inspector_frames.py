@@ -19,6 +19,7 @@ from wsnb.widgets import FrameLog, HarBar, MessageInspector, numeric_paths, pane
 from wsnb.widgets.panel import TABS
 from wsnb.widgets.watcher import SocketWatcher
 
+from ..test_har import check_har
 from .test_watcher import WatcherTestCase
 from .widgets_support import TIMEOUT
 
@@ -189,6 +190,7 @@ class HarBarTests(WatcherTestCase):
         await replies.wait(2, timeout=TIMEOUT)
         with tempfile.TemporaryDirectory() as folder:
             path = bar.export(Path(folder) / "s.har")
+            check_har(self, json.loads(path.read_text(encoding="utf-8")))
             sessions = load_har(path)
             self.assertEqual(sessions[0].sent(), ["one", b"\x01\x02"])
             loaded = bar.load(path.read_bytes())

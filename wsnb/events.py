@@ -13,33 +13,14 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from .clock import TIME_ORIGIN, performance_now, time_origin
+
 if TYPE_CHECKING:
     from .target import EventTarget
 
 __all__ = ["CloseEvent", "Event", "MessageEvent", "performance_now", "time_origin"]
 
-_TIME_ORIGIN = time.monotonic()
-
-
-_WALL_ORIGIN = time.time() - (time.monotonic() - _TIME_ORIGIN)
-
-
-def time_origin() -> float:
-    """Milliseconds since the Unix epoch at which ``performance_now()`` was 0.
-
-    The browser's ``performance.timeOrigin``: ``time_origin() +
-    event.timeStamp`` is the wall-clock time of an event, in ms.
-    """
-    return _WALL_ORIGIN * 1000.0
-
-
-def performance_now() -> float:
-    """Milliseconds since wsnb was imported: the clock of ``Event.timeStamp``.
-
-    The browser's ``performance.now()``: ``performance_now() -
-    event.timeStamp`` is how long ago an event was made.
-    """
-    return (time.monotonic() - _TIME_ORIGIN) * 1000.0
+_TIME_ORIGIN = TIME_ORIGIN  # Event.timeStamp counts from it
 
 
 # Event flags, kept in one int so that making an event is cheap: a fast

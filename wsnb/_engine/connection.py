@@ -35,7 +35,7 @@ from websockets.protocol import State
 
 from .. import loop as _loop
 from ..diagnostics import Failure, FrameRecord, Handshake
-from ..events import performance_now
+from ..clock import performance_now
 from .failures import failure_from_close
 from .wiretap import WireTap
 

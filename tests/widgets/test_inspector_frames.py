@@ -276,8 +276,13 @@ class PanelTabsTests(WatcherTestCase):
         plot = board.inspector.request_plot("price")
         self.assertEqual(len(board.plots.children), 1)
         self.assertIs(board.plots.children[0], plot.widget)
+        self.assertEqual(plot.messages, 1)  # the log's received quote, plotted at once
         ws.send(json.dumps({**QUOTE, "price": 102.5}))
-        await plot.wait_samples(1, timeout=TIMEOUT)
+        await plot.wait_samples(2, timeout=TIMEOUT)
+        xs, ys = plot.data("price")
+        self.assertEqual(list(ys), [101.5, 102.5])
+        self.assertLess(xs[0], 0)  # the old value at the time its message arrived, before the plot
+        self.assertLess(xs[0], xs[1])
         self.assertFalse(board.frame_log.enabled)
         board.tabs.selected_index = TABS.index("frames")
         self.assertTrue(board.frame_log.enabled)

@@ -417,13 +417,17 @@ class LivePlot:
                 event, exc_info=exc,
             )
 
-    def push(self, values: Any, x: float | None = None) -> None:
+    def push(self, values: Any, x: float | None = None, *, time_stamp: float | None = None) -> None:
         """Store values as if a message had brought them (for data that is not a stream).
 
         Args:
             values: What a values function may return (see the class).
             x: The x of the samples; None uses the plot's x mode (arrival
                 time now, or the next message number).
+            time_stamp: For ``x="arrival"`` with no ``x``: when the values
+                arrived, in ms on the clock of ``Event.timeStamp`` (a
+                message log row's ``time``), so that older values go where
+                their message would have put them.
 
         Raises:
             TypeError, KeyError, ValueError: If ``values`` cannot be stored.
@@ -431,7 +435,12 @@ class LivePlot:
         if values is None:
             return
         if x is None:
-            x = time.monotonic() - self._t0 if self._x_mode == _ARRIVAL else self.messages + 1
+            if self._x_mode != _ARRIVAL:
+                x = self.messages + 1
+            elif time_stamp is not None:
+                x = time_stamp / 1000.0 - self._stamp0
+            else:
+                x = time.monotonic() - self._t0
         self._store(values, x)
         self.messages += 1
         self._dirty = True

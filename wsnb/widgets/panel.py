@@ -36,6 +36,7 @@ bandwidth.
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import ipywidgets as widgets
@@ -143,18 +144,29 @@ class ConnectionPanel(widgets.VBox):
         )
         self.add_class("wsnb-panel")
 
-    def plot(self, *fields: str, key: str | None = None, **options: Any) -> Any:
+    def plot(self, *fields: str, key: str | None = None, history: bool = True, **options: Any) -> Any:
         """A live plot of numeric JSON fields of this socket's messages, in one call.
 
         ``board.plot("price", key="symbol")`` or ``board.plot("data.bid")``
         (a dotted path into nested objects) makes a
         :class:`~wsnb.widgets.LivePlot` fed by :func:`json_values`; other
         keyword arguments go to ``LivePlot`` (``timespan``, ``window`` ...).
+
+        With ``history`` (the default) the plot starts with the values of the
+        received messages the log still holds, at the times they arrived,
+        and goes on with each new message.
         """
         from .ingest import json_values
         from .live_plot import LivePlot  # imports matplotlib: only when a plot is asked for
 
-        return LivePlot(self.ws, json_values(*fields, key=key), **options)
+        values = json_values(*fields, key=key)
+        plot = LivePlot(self.ws, values, **options)
+        if history:
+            for row in self.watcher.log:
+                if row.direction == "received" and row.kind == "text" and not row.truncated:
+                    # The same extraction as for a live message.
+                    plot.push(values(SimpleNamespace(data=row.head)), time_stamp=row.time)
+        return plot
 
     def _plot_field(self, path: str) -> Any:
         """The inspector's plot button: a live plot of ``path``, shown below the panel."""

@@ -16,9 +16,10 @@ when the socket is made with ``record_frames=True``.
 
 from __future__ import annotations
 
+import collections
 from dataclasses import dataclass, field
 
-__all__ = ["Failure", "FrameRecord", "Handshake"]
+__all__ = ["Failure", "FrameRecord", "FrameRecords", "Handshake"]
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,23 @@ class FrameRecord:
             return f"{arrow} close {self.code} {self.reason!r}"
         rtt = "" if self.rtt is None else f" (round trip {self.rtt:.1f} ms)"
         return f"{arrow} {self.opcode} {self.size} B{'' if self.fin else ' (fragment)'}{rtt}"
+
+
+class FrameRecords(collections.deque[FrameRecord]):
+    """The frames a connection recorded: at most ``maxlen``, the oldest dropped first and counted.
+
+    Attributes:
+        dropped: Records dropped to keep within ``maxlen``.
+    """
+
+    def __init__(self, maxlen: int) -> None:
+        super().__init__(maxlen=maxlen)
+        self.dropped = 0
+
+    def append(self, record: FrameRecord) -> None:
+        if len(self) == self.maxlen:
+            self.dropped += 1
+        super().append(record)
 
 
 @dataclass(frozen=True)

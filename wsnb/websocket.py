@@ -374,6 +374,12 @@ class WebSocket(SocketTarget):
         return list(conn.frames) if conn is not None else list(self._frames)
 
     @property
+    def frames_dropped(self) -> int:
+        """Frame records dropped, oldest first, to keep at most ``max_frames`` (a wsnb extra)."""
+        conn = self._conn
+        return conn.frames.dropped if conn is not None else 0
+
+    @property
     def records_frames(self) -> bool:
         """Whether ``frames`` keeps every frame (``record_frames=True``), not only the close frames (a wsnb extra)."""
         return self._options.record_frames

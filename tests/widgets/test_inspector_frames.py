@@ -63,6 +63,23 @@ class WireDetailsTests(WatcherTestCase):
             self.assertFalse(frame.compressed)
             self.assertEqual(frame.wire_length, frame.size)
 
+    async def test_max_frames_bounds_the_records_and_counts_the_rest(self) -> None:
+        """With max_frames=5 the newest 5 records stay; the dropped ones are counted, and the frame view says so."""
+        ws = self.connect(record_frames=True, max_frames=5)
+        view = FrameLog(ws)
+        replies = ws.record("message")
+        await ws.wait_for("open", timeout=TIMEOUT)
+        for number in range(10):
+            ws.send(str(number))
+        await replies.wait(10, timeout=TIMEOUT)
+        self.assertEqual(len(ws.frames), 5)
+        self.assertEqual(ws.frames_dropped, 15)
+        view.watcher.update_now()
+        self.assertIn("15 older frames dropped", view._status.value)
+        view.close()
+        with self.assertRaisesRegex(ValueError, "max_frames"):
+            self.connect(max_frames=0)
+
     async def test_records_frames_flag(self) -> None:
         """records_frames tells whether every frame is kept."""
         self.assertFalse(self.connect().records_frames)

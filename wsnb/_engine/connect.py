@@ -59,6 +59,7 @@ async def open_connection(url: str, protocols: list[str], options: EngineOptions
         ping_interval=options.ping_interval,
         ping_timeout=options.ping_timeout,
         wire_tap=tap,
+        max_frames=options.max_frames,
     )
     try:
         await asyncio.wait_for(_open(connection, uri, options), options.open_timeout)

@@ -34,7 +34,7 @@ from websockets.http11 import Response
 from websockets.protocol import State
 
 from .. import loop as _loop
-from ..diagnostics import Failure, FrameRecord, Handshake
+from ..diagnostics import Failure, FrameRecord, FrameRecords, Handshake
 from ..clock import performance_now
 from .failures import failure_from_close
 from .wiretap import WireTap
@@ -115,10 +115,11 @@ class EngineConnection(asyncio.Protocol):
         ping_interval: float | None,
         ping_timeout: float | None,
         wire_tap: WireTap | None = None,
+        max_frames: int = 100_000,
     ) -> None:
         self.protocol = protocol
         self._tap = wire_tap
-        self.frames: list[FrameRecord] = []
+        self.frames = FrameRecords(max_frames)
         self.subprotocol = ""
         self.extensions = ""
         self._request = request

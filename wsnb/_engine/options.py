@@ -45,6 +45,9 @@ class EngineOptions:
         user_agent: The ``User-Agent`` header; None sends none.
         record_frames: Record every frame in ``WebSocket.frames`` (costs
             time per frame; close frames are always recorded).
+        max_frames: How many frame records ``WebSocket.frames`` keeps; the
+            oldest go first and are counted in ``WebSocket.frames_dropped``,
+            so a flood recorded for hours costs a bounded amount of memory.
         proxy: As websockets' ``proxy``: True follows the system's proxy
             settings (the ``http_proxy``, ``https_proxy``, ``all_proxy`` and
             ``no_proxy`` environment variables), None connects directly, a
@@ -64,6 +67,7 @@ class EngineOptions:
     ping_timeout: float | None = 20.0
     user_agent: str | None = "wsnb (Python; websockets)"
     record_frames: bool = False
+    max_frames: int = 100_000
     proxy: Any = True
 
     def __post_init__(self) -> None:
@@ -80,6 +84,7 @@ class EngineOptions:
         _check_optional_str("user_agent", self.user_agent)
         if not isinstance(self.record_frames, bool):
             raise TypeError(f"record_frames must be True or False, not {self.record_frames!r}")
+        check_int("max_frames", self.max_frames, minimum=1)
         if not (self.proxy is True or self.proxy is None or isinstance(self.proxy, str)):
             raise TypeError(f"proxy must be True, None or a proxy URL, not {self.proxy!r}")
 

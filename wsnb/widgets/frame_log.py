@@ -54,18 +54,15 @@ _HEAD = (
 )
 
 
+def _recording_socket(ws: Any) -> Any:
+    """The socket whose frames are shown: ``ws`` itself, or a pattern's current socket (None if none)."""
+    return ws if hasattr(ws, "frames") else getattr(ws, "socket", None)
+
+
 def frames_of(ws: Any) -> list[FrameRecord] | None:
     """The frames a socket recorded (``ws.frames``), a pattern's current socket's, or None if it keeps none."""
-    frames = getattr(ws, "frames", None)
-    if frames is None:
-        inner = getattr(ws, "socket", None)  # a pattern: the socket it uses now
-        frames = getattr(inner, "frames", None) if inner is not None else None
+    frames = getattr(_recording_socket(ws), "frames", None)
     return list(frames) if frames is not None else None
-
-
-def _records_all(ws: Any) -> bool:
-    inner = ws if hasattr(ws, "frames") else getattr(ws, "socket", None)
-    return bool(getattr(inner, "records_frames", False))
 
 
 class FrameLog(WatcherView, widgets.VBox):
@@ -147,7 +144,11 @@ class FrameLog(WatcherView, widgets.VBox):
         parts = [f"{len(shown):,} of {len(frames):,} frames shown, newest first"]
         if hidden:
             parts.append(f"{hidden:,} control frames hidden")
-        if not _records_all(watcher.ws):
+        socket = _recording_socket(watcher.ws)
+        dropped = getattr(socket, "frames_dropped", 0)
+        if dropped:
+            parts.append(f"{dropped:,} older frames dropped (the socket keeps max_frames)")
+        if not getattr(socket, "records_frames", False):
             parts.append("only close frames are kept: make the socket with record_frames=True to see every frame")
         status = " · ".join(parts)
         with self._table.hold_sync(), self._status.hold_sync():

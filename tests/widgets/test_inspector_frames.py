@@ -291,6 +291,7 @@ class PanelTabsTests(WatcherTestCase):
         self.assertEqual(board.message_log.selected, row.seq)
         self.assertIn('class="wsnb-selected"', board.message_log._table.value)
         plot = board.inspector.request_plot("price")
+        self.assertIs(board.inspector.request_plot("price"), plot)  # a second click keeps the one plot
         self.assertEqual(len(board.plots.children), 1)
         self.assertIs(board.plots.children[0], plot.widget)
         self.assertEqual(plot.messages, 1)  # the log's received quote, plotted at once

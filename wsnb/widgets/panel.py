@@ -107,7 +107,7 @@ class ConnectionPanel(widgets.VBox):
                 f"(Reconnecting, Robust ...), not {ws.__class__.__name__}"
             )
         self.ws = ws
-        self._live_plots: list[Any] = []
+        self._live_plots: dict[str, Any] = {}  # the inspector's plots, by path
         self.watcher = SocketWatcher(ws, max_rows=max_rows, interval=interval)
         self.badge = StatusBadge(self.watcher)
         self.info = ConnectionInfo(self.watcher)
@@ -169,12 +169,13 @@ class ConnectionPanel(widgets.VBox):
         return plot
 
     def _plot_field(self, path: str) -> Any:
-        """The inspector's plot button: a live plot of ``path``, shown below the panel."""
-        plot = self.plot(path, title=path)
-        widget = plot.widget
-        if widget is not None:
-            self.plots.children = (*self.plots.children, widget)
-        self._live_plots.append(plot)
+        """The inspector's plot button: a live plot of ``path`` below the panel (one per path: a second click keeps it)."""
+        plot = self._live_plots.get(path)
+        if plot is None or plot.closed:
+            plot = self._live_plots[path] = self.plot(path, title=path)
+            widget = plot.widget
+            if widget is not None:
+                self.plots.children = (*self.plots.children, widget)
         return plot
 
     def _tab_changed(self, change: Any) -> None:
@@ -191,7 +192,7 @@ class ConnectionPanel(widgets.VBox):
         watcher = getattr(self, "watcher", None)
         if watcher is not None:  # None when the constructor failed
             watcher.close()
-        for plot in getattr(self, "_live_plots", ()):
+        for plot in getattr(self, "_live_plots", {}).values():
             plot.close()
         for child in self.children:
             _close_tree(child)

@@ -66,9 +66,9 @@ session is kept in the broker, so a client whose process died resends to
 another process and each message is still delivered exactly once (a chat
 message is numbered, stored and recorded in one atomic step). Plain
 commands are still accepted (a reconnecting client's ``join``). When the
-broker is unreachable, the error reply is followed by a close with 1013
-(Try Again Later): the client reconnects and resends what was not
-acknowledged.
+broker is unreachable, a connection that sent envelopes gets the error
+reply and then a close with 1013 (Try Again Later): the client reconnects
+and resends what was not acknowledged.
 
 """
 
@@ -236,6 +236,7 @@ class ChatLab(Lab):
             async for message in connection:
                 try:
                     if self.ack and isinstance(message, str) and '"session"' in message:
+                        state["acknowledged"] = True
                         await self._enveloped(connection, state, message)
                     else:
                         try:
@@ -248,7 +249,7 @@ class ChatLab(Lab):
                         "type": "error",
                         "error": f"{exc}; your message was not delivered: send it again once the broker is back",
                     }))
-                    if self.ack:
+                    if state.get("acknowledged"):
                         # The client resends what was not acknowledged when it reconnects.
                         await connection.close(1013, "message broker unavailable")
                         return

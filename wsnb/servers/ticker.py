@@ -212,6 +212,7 @@ class TickerLab(Lab):
         if self.broker is not None:
             await self.broker.start(self._relay)
             self._leading = asyncio.get_running_loop().create_task(self._lead())
+            self._leading.add_done_callback(_report_failure)
 
     async def teardown(self) -> None:
         """With a broker: stop leading (so another process takes over at once) and disconnect."""
@@ -440,6 +441,12 @@ class TickerLab(Lab):
                 continue
             connection.transport.write(data)
             self.updates += len(updates)
+
+
+def _report_failure(task: asyncio.Task[None]) -> None:
+    """Log a leader loop that failed (a bug): its symbols then stop until another process leads."""
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("ticker: the leader loop failed", exc_info=task.exception())
 
 
 def _parse_command(message: str | bytes) -> dict[str, Any]:

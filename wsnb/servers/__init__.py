@@ -28,13 +28,23 @@ commands its server accepts:
 * ``flaky`` (:mod:`~wsnb.servers.flaky`): drops connections; acknowledges.
 * ``silent`` (:mod:`~wsnb.servers.silent`): stops answering pings.
 * ``rate-limit`` (:mod:`~wsnb.servers.rate_limit`): closes clients that send too fast.
-* ``chat`` (:mod:`~wsnb.servers.chat`): rooms, joins, typing, broadcast.
-* ``ticker`` (:mod:`~wsnb.servers.ticker`): seeded price updates for symbols.
+* ``chat`` (:mod:`~wsnb.servers.chat`): rooms, joins, typing, broadcast;
+  ``broker=`` a Redis URL to share rooms across processes, ``ack=True``
+  for acknowledged delivery.
+* ``ticker`` (:mod:`~wsnb.servers.ticker`): seeded price updates for symbols;
+  ``broker=`` a Redis URL for one stream per symbol across processes.
 * ``game`` (:mod:`~wsnb.servers.game`): moves, state broadcast, ping/pong.
 * ``quality`` (:mod:`~wsnb.servers.quality`): a stream at a requested quality.
 * ``big`` (:mod:`~wsnb.servers.big`): a small size limit, large messages.
 * ``request`` (:mod:`~wsnb.servers.request`): answers requests by id, reordered on demand.
 * ``auth`` (:mod:`~wsnb.servers.auth`): a token in the first message, the query, a header or a subprotocol.
+
+Scale-out: :mod:`~wsnb.servers.broker` holds the in-process and the Redis
+broker of the fan-out servers, and :class:`LocalRedis` starts a real
+``redis-server`` on a free loopback port for them::
+
+    with LocalRedis() as redis:
+        processes = [spawn("chat", broker=redis.url) for _ in range(3)]
 
 """
 

@@ -585,6 +585,10 @@ class RedisBroker(Broker):
         self._client: redis.asyncio.Redis | None = None
         self._pubsub: Any = None
         self._connected = False
+        # Serving: connected, and (after an outage) registered and restored.
+        # Until then the lab's commands fail fast, so that none runs against
+        # a Redis that has not been given back what it forgot.
+        self._available = False
         self._deliver: Deliver | None = None
         self._restored: Restored | None = None
         self._channels: set[str] = set()
@@ -598,6 +602,10 @@ class RedisBroker(Broker):
 
     def _unavailable(self, exc: BaseException) -> BrokerUnavailable:
         return BrokerUnavailable(redacted(self.url or ""), f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+
+    def _check_available(self) -> None:
+        if not self._available:
+            raise BrokerUnavailable(redacted(self.url or ""), "reconnecting to Redis")
 
     def _errors(self) -> tuple[type[BaseException], ...]:
         import redis.exceptions
@@ -756,19 +764,20 @@ class RedisBroker(Broker):
                         pending.discard(channel)
                         if not pending and not self._connected:
                             self._connected = True
-                            if not ready.done():
-                                ready.set_result(None)
                             if not restored:
                                 restored = True
                                 await self._after_outage(outage_started, attempts, loop.time())
                                 outage_started, attempts, delays = None, 0, _backoff()
+                            self._available = True
+                            if not ready.done():
+                                ready.set_result(None)
                     elif kind == "message" and self._deliver is not None and channel.startswith(self.prefix):
                         self._deliver(channel[len(self.prefix):], bytes(message["data"]))
             except self._errors() as exc:
                 if self._connected or outage_started is None:
                     logger.warning("broker %s: connection lost (%s); reconnecting", redacted(self.url or ""), exc or type(exc).__name__)
                     outage_started = loop.time() if outage_started is None else outage_started
-                self._connected = False
+                self._connected = self._available = False
                 attempts += 1
                 for future in self._confirmations.values():
                     if not future.done():
@@ -819,7 +828,8 @@ class RedisBroker(Broker):
     async def subscribe(self, channel: str) -> None:
         channel = self.prefix + channel
         self._channels.add(channel)
-        if not self._connected or self._pubsub is None:
+        self._check_available()
+        if self._pubsub is None:  # pragma: no cover - available implies subscribed
             raise BrokerUnavailable(redacted(self.url or ""), "reconnecting to Redis")
         future = self._confirmations.get(channel)
         if future is None:
@@ -844,6 +854,7 @@ class RedisBroker(Broker):
                 pass  # a new subscription will not include it
 
     async def publish(self, channel: str, payload: bytes) -> None:
+        self._check_available()
         await self._command(lambda r: r.publish(self.prefix + channel, payload))
 
     # -- Chat rooms ---------------------------------------------------------------------
@@ -852,6 +863,7 @@ class RedisBroker(Broker):
         return f"{self.prefix}room:{room}"
 
     async def join(self, room: str, username: str, announcement: bytes) -> Joined | None:
+        self._check_available()
         ghost_left = chat_payload(_event("user_left", room, username))
         result = await self._call(
             _JOIN,
@@ -864,6 +876,7 @@ class RedisBroker(Broker):
         return Joined(members, [bytes(event).decode() for event in result[2]])
 
     async def say(self, room: str, head: str, history: int, session: str | None = None, message_id: int | None = None) -> Said:
+        self._check_available()
         result = await self._call(
             _SAY,
             [f"{self._room(room)}:seq", f"{self._room(room)}:history", f"{self.prefix}session:{session or ''}"],
@@ -872,6 +885,7 @@ class RedisBroker(Broker):
         return Said(bool(result[0]), int(result[1]))
 
     async def leave(self, room: str, username: str, announcement: bytes) -> None:
+        self._check_available()
         base = self._room(room)
         await self._call(
             _LEAVE,
@@ -884,10 +898,12 @@ class RedisBroker(Broker):
         return [bytes(event).decode() for event in events]
 
     async def delivered(self, session: str) -> int:
+        self._check_available()
         value = await self._command(lambda r: r.get(f"{self.prefix}session:{session}"))
         return 0 if value is None else int(value)
 
     async def record(self, session: str, message_id: int) -> int:
+        self._check_available()
         return int(await self._call(_RECORD, [f"{self.prefix}session:{session}"], [message_id, int(SESSION_TTL * 1000)]))
 
     async def restore(self, members: Sequence[tuple[str, str]], sessions: dict[str, int], *, announce: bool) -> None:
@@ -903,16 +919,19 @@ class RedisBroker(Broker):
     # -- Leadership ---------------------------------------------------------------------
 
     async def lead(self, name: str, ttl: float) -> bool:
+        self._check_available()
         return bool(await self._call(_LEAD, [f"{self.prefix}lead:{name}"], [self.process_id, max(1, int(ttl * 1000))]))
 
     async def resign(self, name: str) -> None:
         await self._call(_RESIGN, [f"{self.prefix}lead:{name}"], [self.process_id])
 
     async def publish_led(self, name: str, channel: str, payload: bytes, last: int) -> bool:
+        self._check_available()
         keys = [f"{self.prefix}lead:{name}", f"{self.prefix}last:{name}"]
         return bool(await self._call(_PUBLISH_LED, keys, [self.process_id, self.prefix + channel, last, payload]))
 
     async def last(self, name: str) -> int | None:
+        self._check_available()
         value = await self._command(lambda r: r.get(f"{self.prefix}last:{name}"))
         return None if value is None else int(value)
 

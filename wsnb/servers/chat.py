@@ -249,8 +249,11 @@ class ChatLab(Lab):
                         "type": "error",
                         "error": f"{exc}; your message was not delivered: send it again once the broker is back",
                     }))
-                    if state.get("acknowledged"):
-                        # The client resends what was not acknowledged when it reconnects.
+                    if state.get("acknowledged") or (self.ack and state.pop("joining", False)):
+                        # The client rejoins, and resends what was not
+                        # acknowledged, when it reconnects. (A failed join
+                        # counts too: the envelopes that follow it would
+                        # be refused as "not in room".)
                         await connection.close(1013, "message broker unavailable")
                         return
         finally:
@@ -351,6 +354,7 @@ class ChatLab(Lab):
             raise ChatError(f"you are already in room {room_name!r}")
         if len(state["rooms"]) >= MAX_ROOMS_PER_CONNECTION:
             raise ChatError(f"a connection can be in at most {MAX_ROOMS_PER_CONNECTION} rooms")
+        state["joining"] = True
         token = f"{state['member']}/{next(self._ids)}"
         joining = self._joining[token] = _Joining(connection, room_name, username, state["member"])
         self._interest[room_name] += 1
@@ -363,6 +367,7 @@ class ChatLab(Lab):
             self._joining.pop(token, None)
             await self._lose_interest(room_name)
             raise
+        state.pop("joining", None)
         if joined is None:
             self._joining.pop(token, None)
             await self._lose_interest(room_name)

@@ -108,6 +108,15 @@ class Child:
         port = None if self.match is None else self.match.groupdict().get("port")
         return None if port is None else int(port)
 
+    def reap(self, timeout: float | None) -> None:
+        """Wait for the child to exit (SIGKILL after ``timeout`` seconds), and for its output's end."""
+        try:
+            self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            self.popen.wait()
+        self.thread.join()
+
     def _drain(self, stream: IO[str], output: collections.deque[str]) -> None:
         # Keep reading after the ready line so that the child never blocks
         # on a full pipe; keep the last lines for error messages.
@@ -328,15 +337,9 @@ class ServerProcess(ServesTls):
         await self.aclose()
 
     def _reap(self, timeout: float | None) -> None:
-        if self._child is None:
-            return
-        try:
-            self._child.popen.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self._child.popen.kill()
-            self._child.popen.wait()
-        self._child.thread.join()
-        stopped(self)
+        if self._child is not None:
+            self._child.reap(timeout)
+            stopped(self)
 
     def __enter__(self) -> Self:
         if self._child is None:

@@ -452,24 +452,39 @@ if redis.call('HLEN', KEYS[1]) == 0 then redis.call('DEL', KEYS[2], KEYS[3]) end
 return 1
 """
 
+# Lua shared by the scripts that change presence: an entry of a process's
+# member set is "room\nusername"; a member is removed only if the process
+# still holds the name, the room hears it, and the room ends with its last
+# member (its history and counter too), as in-process.
+_PRESENCE = """
+local function split(entry)
+  local cut = string.find(entry, '\\n', 1, true)
+  return string.sub(entry, 1, cut - 1), string.sub(entry, cut + 1)
+end
+local function announce(prefix, kind, room, user)
+  local event = '{"type": "' .. kind .. '", "room": ' .. cjson.encode(room) .. ', "username": ' .. cjson.encode(user) .. '}'
+  redis.call('PUBLISH', prefix .. 'room:' .. room, '|||' .. event)
+end
+local function remove(prefix, pid, room, user)
+  local members = prefix .. 'room:' .. room .. ':members'
+  if redis.call('HGET', members, user) ~= pid then return end
+  redis.call('HDEL', members, user)
+  announce(prefix, 'user_left', room, user)
+  if redis.call('HLEN', members) == 0 then
+    redis.call('DEL', prefix .. 'room:' .. room .. ':history', prefix .. 'room:' .. room .. ':seq')
+  end
+end
+"""
+
 # Removes the members of a dead process (its heartbeat expired), announcing
-# each departure once; the room ends with its last member, as in-process.
-_REAP = """
+# each departure once.
+_REAP = _PRESENCE + """
 local prefix, pid = ARGV[1], ARGV[2]
 if redis.call('EXISTS', prefix .. 'alive:' .. pid) == 1 then return -1 end
 local entries = redis.call('SMEMBERS', prefix .. 'process:' .. pid .. ':members')
 for _, entry in ipairs(entries) do
-  local cut = string.find(entry, '\\n', 1, true)
-  local room, user = string.sub(entry, 1, cut - 1), string.sub(entry, cut + 1)
-  local members = prefix .. 'room:' .. room .. ':members'
-  if redis.call('HGET', members, user) == pid then
-    redis.call('HDEL', members, user)
-    local event = '{"type": "user_left", "room": ' .. cjson.encode(room) .. ', "username": ' .. cjson.encode(user) .. '}'
-    redis.call('PUBLISH', prefix .. 'room:' .. room, '|||' .. event)
-    if redis.call('HLEN', members) == 0 then
-      redis.call('DEL', prefix .. 'room:' .. room .. ':history', prefix .. 'room:' .. room .. ':seq')
-    end
-  end
+  local room, user = split(entry)
+  remove(prefix, pid, room, user)
 end
 redis.call('DEL', prefix .. 'process:' .. pid .. ':members')
 redis.call('SREM', prefix .. 'processes', pid)
@@ -485,9 +500,9 @@ return redis.call('SADD', KEYS[2], ARGV[1])
 
 # Puts back a process's members (ARGV[4..]: room, user, room, user ...) and
 # removes those of its members it no longer has, announcing each change if
-# asked (ARGV[3] == '1').
-_RESTORE = """
-local prefix, pid, announce = ARGV[1], ARGV[2], ARGV[3] == '1'
+# asked (ARGV[3] == '1'; removals are always announced).
+_RESTORE = _PRESENCE + """
+local prefix, pid, loud = ARGV[1], ARGV[2], ARGV[3] == '1'
 local mine = prefix .. 'process:' .. pid .. ':members'
 local wanted = {}
 local conflicts = {}
@@ -497,28 +512,16 @@ for i = 4, #ARGV, 2 do
   local members = prefix .. 'room:' .. room .. ':members'
   if redis.call('HSETNX', members, user, pid) == 1 then
     redis.call('SADD', mine, room .. '\\n' .. user)
-    if announce then
-      local event = '{"type": "user_joined", "room": ' .. cjson.encode(room) .. ', "username": ' .. cjson.encode(user) .. '}'
-      redis.call('PUBLISH', prefix .. 'room:' .. room, '|||' .. event)
-    end
+    if loud then announce(prefix, 'user_joined', room, user) end
   elseif redis.call('HGET', members, user) ~= pid then
     table.insert(conflicts, room .. '\\n' .. user)
   end
 end
 for _, entry in ipairs(redis.call('SMEMBERS', mine)) do
   if not wanted[entry] then
-    local cut = string.find(entry, '\\n', 1, true)
-    local room, user = string.sub(entry, 1, cut - 1), string.sub(entry, cut + 1)
-    local members = prefix .. 'room:' .. room .. ':members'
     redis.call('SREM', mine, entry)
-    if redis.call('HGET', members, user) == pid then
-      redis.call('HDEL', members, user)
-      local event = '{"type": "user_left", "room": ' .. cjson.encode(room) .. ', "username": ' .. cjson.encode(user) .. '}'
-      redis.call('PUBLISH', prefix .. 'room:' .. room, '|||' .. event)
-      if redis.call('HLEN', members) == 0 then
-        redis.call('DEL', prefix .. 'room:' .. room .. ':history', prefix .. 'room:' .. room .. ':seq')
-      end
-    end
+    local room, user = split(entry)
+    remove(prefix, pid, room, user)
   end
 end
 return conflicts

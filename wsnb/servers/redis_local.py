@@ -29,7 +29,6 @@ import collections
 import re
 import shutil
 import socket
-import subprocess
 import tempfile
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -208,15 +207,9 @@ class LocalRedis:
             self._folder = None
 
     def _reap(self, timeout: float | None) -> None:
-        if self._child is None:
-            return
-        try:
-            self._child.popen.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self._child.popen.kill()
-            self._child.popen.wait()
-        self._child.thread.join()
-        stopped(self)
+        if self._child is not None:
+            self._child.reap(timeout)
+            stopped(self)
 
     # -- The same, without blocking an event loop ------------------------------------
 

@@ -56,6 +56,18 @@ from ._process import ServerProcess, aspawn, spawn
 from ._serve import SERVERS, LabServer, make_lab, serve
 from .bad_frames import BadFramesLab
 from .big import BigLab, big_payload
+from .broker import (
+    HEARTBEAT,
+    PRESENCE_TTL,
+    SESSION_TTL,
+    Broker,
+    InProcessBroker,
+    Joined,
+    RedisBroker,
+    Said,
+    check_broker_url,
+    make_broker,
+)
 from .chat import ChatLab
 from .close_lab import CloseLab
 from .echo import EchoLab
@@ -116,4 +128,14 @@ __all__ = [
     "ServesTls",
     "LocalRedis",
     "REDIS_INSTALL",
+    "HEARTBEAT",
+    "PRESENCE_TTL",
+    "SESSION_TTL",
+    "Broker",
+    "InProcessBroker",
+    "Joined",
+    "RedisBroker",
+    "Said",
+    "check_broker_url",
+    "make_broker",
 ]

@@ -10,11 +10,14 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import unittest
 
+import redis
 from websockets.asyncio.client import ClientConnection, connect
 
 from wsnb import WebSocket
@@ -289,6 +292,63 @@ class RedisRestartTests(unittest.IsolatedAsyncioTestCase):
             self.assertTrue(any("reconnected after" in line for line in p0.output))
             robust.close()
             for ws in (observer, plain, late):
+                await ws.close()
+
+
+@unittest.skipIf(REDIS_SERVER is None, NO_REDIS)
+@with_timeouts
+class LostSubscriptionTests(unittest.IsolatedAsyncioTestCase):
+    async def test_messages_older_than_the_history_are_reported_missed(self) -> None:
+        """A process cut from Redis while more than `history` messages pass tells its members which ones they missed."""
+        async with LocalRedis() as local:
+            admin = redis.Redis.from_url(local.url)
+            self.addCleanup(admin.close)
+            stalled = await asyncio.to_thread(spawn, "chat", broker=local.url, history=3)
+            self.addAsyncCleanup(stalled.aclose)
+            other = await asyncio.to_thread(spawn, "chat", broker=local.url, history=3)
+            self.addAsyncCleanup(other.aclose)
+            listener, _ = await joined(stalled.url, "r", "listener")
+            talker, _ = await joined(other.url, "r", "talker")
+            await hear_until(listener, "user_joined", username="talker")
+            await say(talker, type="chat", room="r", text="before")
+            self.assertEqual((await hear_until(listener, "chat"))["seq"], 1)
+            assert stalled.pid is not None
+            # The stalled process stops (SIGSTOP) and its subscription is cut,
+            # as a network fault between it and Redis would: it cannot hear
+            # what is published until it runs again and reconnects.
+            os.kill(stalled.pid, signal.SIGSTOP)
+            try:
+                subscriber = [
+                    client for client in await asyncio.to_thread(admin.client_list, "pubsub")
+                    if f"-pid{stalled.pid}-" in client["name"]
+                ]
+                self.assertEqual(len(subscriber), 1, "the stalled process's subscription, by its client name")
+                await asyncio.to_thread(admin.client_kill_filter, _id=subscriber[0]["id"])
+                for n in range(20):
+                    await say(talker, type="chat", room="r", text=f"while cut off {n:02d} " + "x" * 60)
+                    await hear_until(talker, "chat", text=f"while cut off {n:02d} " + "x" * 60)
+            finally:
+                os.kill(stalled.pid, signal.SIGCONT)
+            heard = []
+            while True:
+                try:
+                    message = await hear(listener)
+                except (TimeoutError, asyncio.TimeoutError):
+                    self.fail(f"seq 21 never came; heard {heard}; the stalled server said: {list(stalled.output)}")
+                heard.append(message)
+                if message["type"] == "chat" and message["seq"] == 21:
+                    break
+            missed = [message for message in heard if message["type"] == "missed"]
+            chats = [message["seq"] for message in heard if message["type"] == "chat"]
+            self.assertEqual(len(missed), 1, heard)
+            self.assertEqual(missed[0]["last"] + 1, chats[chats.index(missed[0]["last"] + 1)])
+            # Every seq from 2 to 21 either arrived or was reported missed, exactly once.
+            reported = list(range(missed[0]["first"], missed[0]["last"] + 1))
+            self.assertEqual(sorted(chats + reported), list(range(2, 22)))
+            self.assertEqual(missed[0]["count"], len(reported))
+            self.assertEqual(chats[-3:], [19, 20, 21])  # the history's 3 caught up
+            self.assertIn("could not reach the message broker", missed[0]["reason"])
+            for ws in (listener, talker):
                 await ws.close()
 
 

@@ -56,6 +56,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import json
+import os
 import secrets
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Iterator, Sequence
@@ -586,6 +587,7 @@ class RedisBroker(Broker):
         self.url = url
         self.prefix = f"wsnb:{name}:"
         self._client: redis.asyncio.Redis | None = None
+        self._subscriber: redis.asyncio.Redis | None = None
         self._pubsub: Any = None
         self._connected = False
         # Serving: connected, and (after an outage) registered and restored.
@@ -641,16 +643,28 @@ class RedisBroker(Broker):
         """Connect, register this process, subscribe; raise BrokerUnavailable if Redis cannot be reached."""
         import redis.asyncio
         from redis.asyncio.retry import Retry
-        from redis.backoff import ExponentialBackoff
+        from redis.backoff import ExponentialBackoff, NoBackoff
 
         self._deliver, self._restored = deliver, restored
         self._client = redis.asyncio.Redis.from_url(
             self.url or "",
             socket_connect_timeout=2.0,
             socket_timeout=5.0,
+            # Named in Redis's CLIENT LIST: which lab, which OS process, which broker id.
+            client_name=f"{self.prefix.replace(':', '-')}pid{os.getpid()}-{self.process_id}",
             # Two quick retries ride out a dropped connection; an outage
             # then fails the command fast, to be reported to the client.
             retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), 2),
+        )
+        # The subscription gets a client of its own that never retries: redis-py
+        # would otherwise reconnect a lost subscription and resubscribe without a
+        # word, and what was published in between would be lost unseen. Here the
+        # loss reaches _listen, which resubscribes and catches up from the history.
+        self._subscriber = redis.asyncio.Redis.from_url(
+            self.url or "",
+            socket_connect_timeout=2.0,
+            client_name=f"{self.prefix.replace(':', '-')}pid{os.getpid()}-{self.process_id}-sub",
+            retry=Retry(NoBackoff(), 0),
         )
         try:
             await self._command(lambda r: r.ping())
@@ -658,7 +672,8 @@ class RedisBroker(Broker):
             await self._heartbeat()
         except BaseException:
             await self._client.aclose()
-            self._client = None
+            await self._subscriber.aclose()
+            self._client = self._subscriber = None
             raise
         ready = asyncio.get_running_loop().create_future()
         self._spawn(self._listen(ready))
@@ -695,6 +710,9 @@ class RedisBroker(Broker):
         await self._close_pubsub()
         await self._client.aclose()
         self._client = None
+        if self._subscriber is not None:
+            await self._subscriber.aclose()
+            self._subscriber = None
 
     async def _check_epoch(self) -> str:
         """The epoch token, created if missing: a new one means Redis lost its memory."""
@@ -743,7 +761,9 @@ class RedisBroker(Broker):
 
     async def _listen(self, ready: asyncio.Future[None]) -> None:
         """Read the subscription for ever, reconnecting with backoff when it is lost."""
-        assert self._client is not None
+        import redis.exceptions
+
+        assert self._subscriber is not None
         delays = _backoff()
         outage_started: float | None = None
         attempts = 0
@@ -751,7 +771,7 @@ class RedisBroker(Broker):
         while True:
             liveness = f"{self.prefix}process:{self.process_id}"
             channels = [liveness, *sorted(self._channels)]
-            pubsub = self._pubsub = self._client.pubsub()
+            pubsub = self._pubsub = self._subscriber.pubsub()
             try:
                 await pubsub.subscribe(*channels)
                 pending = set(channels)
@@ -763,6 +783,10 @@ class RedisBroker(Broker):
                     kind = message["type"]
                     channel = bytes(message["channel"]).decode()
                     if kind == "subscribe":
+                        if self._connected and channel not in self._confirmations:
+                            # Subscribed again without being asked: the connection
+                            # was re-made under us, and messages may have been lost.
+                            raise redis.exceptions.ConnectionError(f"the subscription to {channel} was re-made without a catch-up")
                         self._confirm(channel)
                         pending.discard(channel)
                         if not pending and not self._connected:

@@ -24,6 +24,12 @@ and answers with::
                                         N counts the room's messages from 1
     {"type": "typing", "room": R, "username": U}        to the others in R
     {"type": "error", "error": "..."}                   to the sender of a bad message
+    {"type": "missed", "room": R, "first": A, "last": B, "count": K, "reason": "..."}
+                                        with a broker only: chat messages A to B
+                                        of R were published while this process
+                                        could not hear the broker and are no
+                                        longer in the history, so they cannot
+                                        be delivered (told, never dropped in silence)
 
 A connection has one username, given with its first join (later joins may
 omit it). A username is unique in a room. A connection that closes leaves
@@ -424,12 +430,23 @@ class ChatLab(Lab):
             return
         room_name = channel[5:]
         seq, token, skip, event = payload.decode().split("|", 3)
+        members = self._local.get(room_name, {})
         if seq:
             number = int(seq)
-            if number <= self._last_seq.get(room_name, 0):
+            last = self._last_seq.get(room_name, 0)
+            if number <= last:
                 return  # delivered already (a gap was filled from the history)
             self._last_seq[room_name] = number
-        members = self._local.get(room_name, {})
+            if last and number > last + 1:
+                # Published while this process could not hear the broker, and
+                # older than the history it caught up from: say so.
+                missed = number - last - 1
+                broadcast(list(members), json.dumps({
+                    "type": "missed", "room": room_name, "first": last + 1, "last": number - 1, "count": missed,
+                    "reason": f"{missed} chat message(s) were published while this server could not reach the "
+                              f"message broker, and the room's history (the last {self.history}) no longer holds them",
+                }))
+                logger.warning("chat: room %r missed messages %d to %d during a broker outage", room_name, last + 1, number - 1)
         # websockets' broadcast() writes to every open member at once without
         # waiting, so one slow member cannot hold up the room.
         broadcast([c for c in members if self._member_ids.get(c) != skip], event)

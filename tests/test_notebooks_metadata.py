@@ -150,6 +150,27 @@ class NotebookFilesTests(unittest.TestCase):
                     with self.subTest(notebook=notebook.name, cell=cell.get("id")):
                         self.assertIsNone(path.search(ansi.sub("", text)), "a path: try %xmode Minimal")
 
+    def test_no_loopback_ports_in_outputs(self) -> None:
+        """No saved output shows a port the system picked (a lab server's, Redis's): it differs on every run and machine.
+
+        Widgets write it ``PORT`` (``display_url``); printed text does the same.
+        The ports 80 and 443 of notebook 01's URL lesson are the lesson.
+        """
+        ansi = re.compile(r"\x1b\[[0-9;]*m")
+        port = re.compile(r"(?:127\.0\.0\.1|localhost|\[::1\]):(\d{4,5})\b")
+        for notebook in notebook_paths():
+            for cell in read(notebook).cells:
+                for output in cell.get("outputs", []):
+                    if output.output_type == "error":
+                        text = "\n".join(output.traceback)
+                    elif output.output_type == "stream":
+                        text = output.text
+                    else:
+                        text = output.get("data", {}).get("text/plain", "")
+                    with self.subTest(notebook=notebook.name, cell=cell.get("id")):
+                        found = port.search(ansi.sub("", text))
+                        self.assertIsNone(found, f"a loopback port in an output: {found and found.group(0)}")
+
     def test_raising_cells_are_tagged(self) -> None:
         """A cell that raises on purpose carries the raises-exception tag, so Run All in JupyterLab goes on past it."""
         for path in notebook_paths():

@@ -12,6 +12,7 @@ import importlib.util
 import inspect
 import re
 import unittest
+from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
@@ -50,6 +51,21 @@ def lessons() -> list[Path]:
 def notebook_paths() -> list[Path]:
     """Every notebook of the course, in order."""
     return sorted(NOTEBOOKS.glob("*.ipynb"))
+
+
+def output_texts() -> Iterator[tuple[Path, str | None, str]]:
+    """``(notebook, cell id, text)`` of every saved output: tracebacks, streams, text/plain; colours removed."""
+    ansi = re.compile(r"\x1b\[[0-9;]*m")
+    for notebook in notebook_paths():
+        for cell in read(notebook).cells:
+            for output in cell.get("outputs", []):
+                if output.output_type == "error":
+                    text = "\n".join(output.traceback)
+                elif output.output_type == "stream":
+                    text = output.text
+                else:
+                    text = output.get("data", {}).get("text/plain", "")
+                yield notebook, cell.get("id"), ansi.sub("", text)
 
 
 def read(path: Path) -> nbformat.NotebookNode:
@@ -136,19 +152,10 @@ class NotebookFilesTests(unittest.TestCase):
 
     def test_no_paths_in_outputs(self) -> None:
         """No output, traceback included, shows a file's path (the learner's machine is not the author's)."""
-        ansi = re.compile(r"\x1b\[[0-9;]*m")
         path = re.compile(r"(?:/[\w.+-]+)+/[\w.+-]+\.py\b")
-        for notebook in notebook_paths():
-            for cell in read(notebook).cells:
-                for output in cell.get("outputs", []):
-                    if output.output_type == "error":
-                        text = "\n".join(output.traceback)
-                    elif output.output_type == "stream":
-                        text = output.text
-                    else:
-                        text = output.get("data", {}).get("text/plain", "")
-                    with self.subTest(notebook=notebook.name, cell=cell.get("id")):
-                        self.assertIsNone(path.search(ansi.sub("", text)), "a path: try %xmode Minimal")
+        for notebook, cell_id, text in output_texts():
+            with self.subTest(notebook=notebook.name, cell=cell_id):
+                self.assertIsNone(path.search(text), "a path: try %xmode Minimal")
 
     def test_no_loopback_ports_in_outputs(self) -> None:
         """No saved output shows a port the system picked (a lab server's, Redis's): it differs on every run and machine.
@@ -156,20 +163,11 @@ class NotebookFilesTests(unittest.TestCase):
         Widgets write it ``PORT`` (``display_url``); printed text does the same.
         The ports 80 and 443 of notebook 01's URL lesson are the lesson.
         """
-        ansi = re.compile(r"\x1b\[[0-9;]*m")
         port = re.compile(r"(?:127\.0\.0\.1|localhost|\[::1\]):(\d{4,5})\b")
-        for notebook in notebook_paths():
-            for cell in read(notebook).cells:
-                for output in cell.get("outputs", []):
-                    if output.output_type == "error":
-                        text = "\n".join(output.traceback)
-                    elif output.output_type == "stream":
-                        text = output.text
-                    else:
-                        text = output.get("data", {}).get("text/plain", "")
-                    with self.subTest(notebook=notebook.name, cell=cell.get("id")):
-                        found = port.search(ansi.sub("", text))
-                        self.assertIsNone(found, f"a loopback port in an output: {found and found.group(0)}")
+        for notebook, cell_id, text in output_texts():
+            with self.subTest(notebook=notebook.name, cell=cell_id):
+                found = port.search(text)
+                self.assertIsNone(found, f"a loopback port in an output: {found and found.group(0)}")
 
     def test_raising_cells_are_tagged(self) -> None:
         """A cell that raises on purpose carries the raises-exception tag, so Run All in JupyterLab goes on past it."""

@@ -6,6 +6,7 @@ import asyncio
 import functools
 import inspect
 import os
+import shutil
 import socket
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -52,3 +53,15 @@ def closed_port_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"ws://127.0.0.1:{port}/"
+
+
+NOTEBOOK_PROGRAMS = {"27-scale-out-with-redis.ipynb": ("redis-server", "apt-get install redis-server")}
+"""Notebooks that need a system program, with how to install it (``.ci/run`` and ``binder/apt.txt`` do)."""
+
+
+def missing_program(notebook: str) -> str | None:
+    """Why the notebook of this file name cannot run here (a program it needs is not on PATH), or None."""
+    need = NOTEBOOK_PROGRAMS.get(notebook)
+    if need is None or shutil.which(need[0]) is not None:
+        return None
+    return f"{notebook} needs {need[0]}, which is not installed here ({need[1]})"

@@ -24,7 +24,7 @@ from typing import Any
 from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from ..support import TIMEOUT
+from ..support import TIMEOUT, missing_program
 from . import harness
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
@@ -113,6 +113,9 @@ class RunAllInJupyterLabTests(unittest.TestCase):
         page.on("dialog", lambda dialog: dialog.accept())
         for path in COURSE:
             with self.subTest(notebook=path.name):
+                reason = missing_program(path.name)
+                if reason is not None:
+                    self.skipTest(reason)
                 page.goto(f"{session.base}/lab/tree/{path.name}")
                 page.wait_for_function(CURRENT, arg=path.name, polling=250)
                 harness.wait_for_idle_kernel(page)

@@ -247,10 +247,11 @@ class EngineConnection(asyncio.Protocol):
 
     def _frame(self, frame: Frame) -> None:
         opcode = frame.opcode
-        tap = self._tap
-        wire = tap.received.popleft() if tap is not None and tap.received else (False, 0)
-        if self._record_all and opcode is not _PONG:
-            self._record("received", frame, wire)
+        if self._record_all:  # nothing more per frame when not recording
+            tap = self._tap  # one entry per frame received, pongs included
+            wire = tap.received.popleft() if tap is not None and tap.received else (False, 0)
+            if opcode is not _PONG:
+                self._record("received", frame, wire)
         if opcode is _TEXT or opcode is _BINARY:
             data = frame.data
             if frame.fin:

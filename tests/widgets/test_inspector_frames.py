@@ -76,6 +76,13 @@ class WireDetailsTests(WatcherTestCase):
         self.assertEqual(ws.frames_dropped, 15)
         view.watcher.update_now()
         self.assertIn("15 older frames dropped", view._status.value)
+        # At the cap the number of frames kept stays 5; with the log paused no
+        # row changes either: the view must still see the new frames.
+        view.watcher.paused = True
+        ws.send("one more")
+        await replies.wait(11, timeout=TIMEOUT)
+        view.watcher.update_now()
+        self.assertIn("17 older frames dropped", view._status.value)
         view.close()
         with self.assertRaisesRegex(ValueError, "max_frames"):
             self.connect(max_frames=0)

@@ -118,9 +118,12 @@ class FrameLog(WatcherView, widgets.VBox):
 
     def _draw(self) -> None:
         watcher = self.watcher
-        recorded = frames_of(watcher.ws)
-        frames = recorded or []
-        key = (len(frames), watcher.log.version, self.control, self.visible_rows)
+        frames = frames_of(watcher.ws) or []
+        socket = _recording_socket(watcher.ws)
+        dropped = getattr(socket, "frames_dropped", 0)
+        # Frames recorded so far, the dropped ones included: at the max_frames
+        # cap the number kept stays the same while new frames arrive.
+        key = (len(frames) + dropped, watcher.log.version, self.control, self.visible_rows)
         if key == self._drawn:
             return
         self._drawn = key
@@ -144,8 +147,6 @@ class FrameLog(WatcherView, widgets.VBox):
         parts = [f"{len(shown):,} of {len(frames):,} frames shown, newest first"]
         if hidden:
             parts.append(f"{hidden:,} control frames hidden")
-        socket = _recording_socket(watcher.ws)
-        dropped = getattr(socket, "frames_dropped", 0)
         if dropped:
             parts.append(f"{dropped:,} older frames dropped (the socket keeps max_frames)")
         if not getattr(socket, "records_frames", False):

@@ -178,7 +178,7 @@ class InspectorTests(WatcherTestCase):
     async def test_text_binary_and_event_rows(self) -> None:
         """Text that is not JSON is shown as it is; binary as hex; an event with its details."""
         inspector, watcher, _ = await self.select("{not json")
-        self.assertEqual((inspector.kind, inspector.error), ("text", "not valid JSON (as far as kept)"))
+        self.assertEqual((inspector.kind, inspector.error), ("text", "not valid JSON"))
         self.assertEqual(inspector.paths(), [])
         with self.assertRaisesRegex(ValueError, "none: select a JSON message"):
             inspector.request_plot("x")
@@ -192,7 +192,14 @@ class InspectorTests(WatcherTestCase):
     async def test_nan_is_not_json(self) -> None:
         """NaN parses in Python but not in the page's JSON.parse: the row is text, not a tree that would fail."""
         inspector, _, _ = await self.select('{"x": NaN}')
-        self.assertEqual((inspector.kind, inspector.error, inspector.paths()), ("text", "not valid JSON (as far as kept)", []))
+        self.assertEqual((inspector.kind, inspector.error, inspector.paths()), ("text", "not valid JSON", []))
+
+    async def test_a_long_json_message_cut_by_the_log(self) -> None:
+        """JSON longer than the log keeps is shown as text, saying where it was cut."""
+        inspector, _, _ = await self.select(json.dumps({"text": "x" * 5000}))
+        self.assertEqual(inspector.kind, "text")
+        self.assertEqual(inspector.error, "the log kept only its first 4,096 characters: shown as text, not as JSON")
+        self.assertTrue(inspector._page.truncated)
 
     async def test_a_row_gone_from_the_log(self) -> None:
         """A row the ring dropped is reported, not shown stale."""

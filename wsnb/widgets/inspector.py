@@ -124,7 +124,12 @@ class MessageInspector(widgets.VBox):
                 self.kind, text, truncated, self.error = "", "", False, ""
             else:
                 self.kind, text, truncated = self._describe(row)
-                self.error = "" if self.kind != "text" or not _looks_like_json(text) else "not valid JSON (as far as kept)"
+                self.error = ""
+                if self.kind == "text" and _looks_like_json(text):
+                    self.error = (
+                        f"the log kept only its first {len(text):,} characters: shown as text, not as JSON"
+                        if truncated else "not valid JSON"
+                    )
             page.text, page.kind, page.truncated, page.error = text, self.kind, truncated, self.error
 
     def _describe(self, row: LogRow) -> tuple[str, str, bool]:

@@ -246,6 +246,18 @@ class HarBarTests(WatcherTestCase):
         self.assertFalse(result.same)
         self.assertEqual(bar.status, "replayed 1 messages: 1 of 1 replies differ from the recording")
 
+    async def test_a_long_session_is_browsed_in_part(self) -> None:
+        """An imported session of 1,200 messages draws the first 500 and says so."""
+        ws = self.connect()
+        bar = HarBar(ws)
+        messages = [{"type": "send", "time": 1.0 + n / 1000, "opcode": 1, "data": f"m{n}"} for n in range(1200)]
+        bar.load({"log": {"version": "1.2", "entries": [
+            {"_resourceType": "websocket", "request": {"url": "ws://127.0.0.1/"}, "response": {"status": 101},
+             "_webSocketMessages": messages},
+        ]}})
+        self.assertEqual(bar._messages.value.count("<tr data-direction="), 500)
+        self.assertIn("the first 500 of 1,200 messages are shown; replay sends them all", bar._messages.value)
+
     async def test_errors_are_explained(self) -> None:
         """Exporting before recording, a file that is not HAR and replaying with nothing imported are explained."""
         ws = self.connect()

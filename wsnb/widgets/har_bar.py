@@ -35,6 +35,9 @@ from ._format import escape, hex_preview, text_preview
 
 __all__ = ["HarBar"]
 
+MAX_BROWSED = 500
+"""Messages of an imported session drawn in the bar at most (a HAR may hold a long session)."""
+
 
 class HarBar(widgets.VBox):
     """Record, export, import, browse and replay WebSocket sessions as HAR.
@@ -157,12 +160,15 @@ class HarBar(widgets.VBox):
         Raises:
             ValueError: If it is not a HAR document, saying why.
         """
+        document: str | Path | dict[str, Any]
         if isinstance(source, bytes):
             try:
-                source = json.loads(source.decode("utf-8"))
+                document = json.loads(source.decode("utf-8"))
             except (UnicodeDecodeError, json.JSONDecodeError) as exc:
                 raise ValueError(f"not a HAR file: it is not JSON ({exc})") from None
-        sessions = load_har(source)  # type: ignore[arg-type]
+        else:
+            document = source
+        sessions = load_har(document)
         self.sessions = sessions
         self._session_list.options = [
             (f"{index}: {session.url} ({len(session.messages)} messages)", index) for index, session in enumerate(sessions)
@@ -194,7 +200,7 @@ class HarBar(widgets.VBox):
             return
         start = session.messages[0].time if session.messages else 0.0
         rows = []
-        for number, message in enumerate(session.messages):
+        for number, message in enumerate(session.messages[:MAX_BROWSED]):
             payload = message.payload
             if isinstance(payload, str):
                 kind, size, preview = "text", len(payload.encode("utf-8")), text_preview(payload)
@@ -207,10 +213,16 @@ class HarBar(widgets.VBox):
                 f'<td class="wsnb-num">{message.time - start:+.3f} s</td><td>{arrow}</td><td>{kind}</td>'
                 f'<td class="wsnb-num">{size:,} B</td><td class="wsnb-preview">{escape(preview)}</td></tr>'
             )
+        more = len(session.messages) - MAX_BROWSED
+        note = (
+            f'<div class="wsnb-har-more" style="font-size:85%;color:#57606a">the first {MAX_BROWSED:,} of '
+            f"{len(session.messages):,} messages are shown; replay sends them all</div>"
+            if more > 0 else ""
+        )
         self._messages.value = (
             '<table class="wsnb-log-table wsnb-har-table"><thead><tr><th>#</th><th>time</th><th></th><th>kind</th>'
             '<th style="text-align:right">size</th><th>data</th></tr></thead>'
-            f"<tbody>{''.join(rows)}</tbody></table>"
+            f"<tbody>{''.join(rows)}</tbody></table>{note}"
         )
 
     # -- Replay ------------------------------------------------------------------

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import io
 import json
 import os
@@ -70,6 +71,14 @@ class CourseSourceTests(unittest.TestCase):
         for package in listed - {"wsnb.course"}:
             with self.subTest(package=package):
                 self.assertTrue((ROOT / package.replace(".", "/")).is_dir(), f"{package} is listed but has no folder")
+        # Files that are not Python (a widget's JavaScript) ship only if package-data lists them:
+        # an editable install would not notice, Binder's `pip install .` would.
+        for path in (ROOT / "wsnb").rglob("*.js"):
+            package = ".".join(path.parent.relative_to(ROOT).parts)
+            with self.subTest(file=path.name):
+                patterns = setuptools["package-data"].get(package, [])
+                self.assertTrue(any(fnmatch.fnmatch(path.name, pattern) for pattern in patterns),
+                                f"add {path.name!r} to [tool.setuptools.package-data] {package!r} in pyproject.toml")
 
 
 class CopyCourseTests(unittest.TestCase):

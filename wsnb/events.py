@@ -20,8 +20,6 @@ if TYPE_CHECKING:
 
 __all__ = ["CloseEvent", "Event", "MessageEvent", "performance_now", "time_origin"]
 
-_TIME_ORIGIN = TIME_ORIGIN  # Event.timeStamp counts from it
-
 
 # Event flags, kept in one int so that making an event is cheap: a fast
 # stream dispatches hundreds of thousands of MessageEvents a second.
@@ -111,7 +109,7 @@ class Event:
     @property
     def timeStamp(self) -> float:
         """Milliseconds since wsnb was imported, when the event was created."""
-        return (self._created - _TIME_ORIGIN) * 1000.0
+        return (self._created - TIME_ORIGIN) * 1000.0
 
     def preventDefault(self) -> None:
         """Cancel the event, if it is cancelable (WebSocket events are not)."""

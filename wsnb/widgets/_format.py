@@ -12,6 +12,7 @@ import re
 from ..codes import ReadyState
 
 __all__ = [
+    "ARROWS",
     "STATE_COLOURS",
     "display_url",
     "escape",
@@ -20,6 +21,9 @@ __all__ = [
     "seconds",
     "text_preview",
 ]
+
+ARROWS = {"sent": "↑", "received": "↓", "event": "•"}
+"""The arrow a row of the log, the frame view or the HAR tab shows for each direction."""
 
 PREVIEW_CHARS = 80
 """Characters of a text message shown in a log row before it is cut."""

@@ -29,14 +29,13 @@ import ipywidgets as widgets
 import traitlets
 
 from ..diagnostics import FrameRecord
-from ._format import escape, seconds
+from ._format import ARROWS, escape, seconds
 from ._view import WatcherView
 from .ring import LogRow
 from .watcher import SocketWatcher
 
 __all__ = ["FrameLog", "frames_of"]
 
-_ARROWS = {"sent": "↑", "received": "↓", "event": "•"}
 
 _STYLE = """<style>
 .wsnb-frame-table {border-collapse:collapse;font-family:monospace;font-size:12px;width:100%}
@@ -169,7 +168,7 @@ def _frame_html(frame: FrameRecord, origin: float) -> str:
     time = seconds(frame.time - origin) if frame.time is not None else "?"
     return (
         f'<tr data-direction="{frame.direction}" data-opcode="{frame.opcode}" data-control="{int(frame.control)}">'
-        f'<td class="wsnb-num">{time}</td><td>{_ARROWS[frame.direction]}</td><td>{frame.opcode}</td>'
+        f'<td class="wsnb-num">{time}</td><td>{ARROWS[frame.direction]}</td><td>{frame.opcode}</td>'
         f"<td>{int(frame.fin)}</td><td>{int(frame.compressed)}</td><td>{int(frame.masked)}</td>"
         f'<td class="wsnb-num">{frame.wire_length:,} B</td><td class="wsnb-num">{frame.size:,} B</td>'
         f"<td>{escape(details)}</td></tr>"

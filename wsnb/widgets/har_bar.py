@@ -31,7 +31,7 @@ import traitlets
 from .. import loop as _loop
 from ..har import HarRecorder, HarSession, ReplayResult, load_har, replay
 from ..websocket import SocketTarget, WebSocket
-from ._format import escape, hex_preview, text_preview
+from ._format import ARROWS, escape, hex_preview, text_preview
 
 __all__ = ["HarBar"]
 
@@ -128,15 +128,16 @@ class HarBar(widgets.VBox):
         Raises:
             ValueError: If nothing was recorded (press record first, or make the panel with ``record_har=True``).
         """
-        if self.recorder is None:
-            raise ValueError("nothing recorded: press record (or make the panel with record_har=True) first")
-        return self.recorder.to_har()
+        return self._recorded().to_har()
 
     def export(self, path: str | Path) -> Path:
-        """Write the recorded session to ``path`` as HAR; return the path."""
-        target = Path(path)
-        target.write_text(json.dumps(self.har(), indent=1), encoding="utf-8")
-        return target
+        """Write the recorded session to ``path`` as HAR (``HarRecorder.save``); return the path."""
+        return self._recorded().save(path)
+
+    def _recorded(self) -> HarRecorder:
+        if self.recorder is None:
+            raise ValueError("nothing recorded: press record (or make the panel with record_har=True) first")
+        return self.recorder
 
     def _offer_download(self) -> None:
         try:
@@ -206,11 +207,10 @@ class HarBar(widgets.VBox):
                 kind, size, preview = "text", len(payload.encode("utf-8")), text_preview(payload)
             else:
                 kind, size, preview = "binary", len(payload), hex_preview(payload)
-            arrow = "↑" if message.type == "send" else "↓"
             direction = "sent" if message.type == "send" else "received"
             rows.append(
                 f'<tr data-direction="{direction}"><td class="wsnb-num">{number}</td>'
-                f'<td class="wsnb-num">{message.time - start:+.3f} s</td><td>{arrow}</td><td>{kind}</td>'
+                f'<td class="wsnb-num">{message.time - start:+.3f} s</td><td>{ARROWS[direction]}</td><td>{kind}</td>'
                 f'<td class="wsnb-num">{size:,} B</td><td class="wsnb-preview">{escape(preview)}</td></tr>'
             )
         more = len(session.messages) - MAX_BROWSED

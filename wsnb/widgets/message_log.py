@@ -27,14 +27,13 @@ from typing import Any
 import ipywidgets as widgets
 import traitlets
 
-from ._format import escape, seconds
+from ._format import ARROWS, escape, seconds
 from ._view import WatcherView
 from .ring import FILTERS, LogRow, latencies
 from .watcher import SocketWatcher
 
 __all__ = ["MessageLog"]
 
-_ARROWS = {"sent": "↑", "received": "↓", "event": "•"}
 
 _STYLE = """<style>
 .wsnb-log-table {border-collapse:collapse;font-family:monospace;font-size:12px;width:100%}
@@ -288,7 +287,7 @@ def _row_html(
     if cells is None:
         size = "" if row.size is None else f"{row.size:,} B"
         cells = row._html = (
-            f"<td>{_ARROWS[row.direction]}</td><td>{row.kind}</td>"
+            f"<td>{ARROWS[row.direction]}</td><td>{row.kind}</td>"
             f'<td class="wsnb-num">{size}</td><td class="wsnb-preview">{escape(row.preview)}</td></tr>'
         )
     classes = " ".join(name for name, on in (("wsnb-note", row.note), ("wsnb-selected", row.seq == selected)) if on)
